@@ -1,0 +1,55 @@
+# Petrel — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+SPECS ?= ../shared/kafka-protocol
+PYTHON ?= python3
+
+APT_PACKAGES := liburing-dev liblz4-dev libzstd-dev zlib1g-dev libsnappy-dev kcat lz4 zstd gzip
+# PerfTests executables that `make perf` runs, in order.
+PERF_BENCHES :=
+
+PIP_PACKAGES := confluent-kafka==2.16.1 kafka-python==3.0.12 cramjam==2.14.0 pytest==9.0.3
+
+.PHONY: deps build release run test test-swift test-integration perf protocol clean
+
+# Installs only what is missing, so it is a no-op on a prepared machine.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "apt: installing $$missing"; \
+		for attempt in 1 2 3 4 5 6; do \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing && break; \
+			echo "apt busy or failing (attempt $$attempt), retrying in 15 s"; sleep 15; \
+		done; \
+		for p in $$missing; do dpkg -s $$p >/dev/null 2>&1 || { echo "apt: $$p is still missing" >&2; exit 1; }; done; \
+	fi
+	@$(PYTHON) -m pip --disable-pip-version-check -q freeze 2>/dev/null | tr 'A-Z_' 'a-z-' > /tmp/petrel-pip-freeze; \
+	missing=$$(for p in $(PIP_PACKAGES); do grep -qx "$$(echo $$p | tr 'A-Z_' 'a-z-')" /tmp/petrel-pip-freeze || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "pip: installing $$missing"; \
+		$(PYTHON) -m pip install --disable-pip-version-check -q $$missing; fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: deps
+	@echo "The broker is not built yet: 'make run' will start it once PetrelBroker lands (see README status)." >&2; exit 1
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	@if compgen -G "Tests/IntegrationTests/test_*.py" >/dev/null; then \
+		$(PYTHON) -m pytest -q Tests/IntegrationTests; fi
+
+perf: deps
+	$(SWIFT) build -c release
+	@for bench in $(PERF_BENCHES); do echo "== $$bench"; .build/release/$$bench || exit 1; done
+
+# Regenerates Sources/PetrelProtocol/Generated from Kafka's JSON message specs.
+protocol:
+	$(SWIFT) run PetrelProtocolGen --specs $(SPECS) --output Sources/PetrelProtocol/Generated
+
+clean:
+	rm -rf .build

@@ -1,0 +1,38 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Our own targets build warning-free in Swift 6 mode; dependencies are unaffected.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "Petrel",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C: io_uring ring + pwritev fallback, lz4 (frame), zstd, zlib, snappy (+xerial), CRC-32C.
+        .target(
+            name: "CSystemShims",
+            path: "CSystemShims",
+            linkerSettings: [
+                .linkedLibrary("uring"), .linkedLibrary("lz4"), .linkedLibrary("zstd"),
+                .linkedLibrary("z"), .linkedLibrary("snappy"),
+            ]
+        ),
+        // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
+        .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
+        .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
+    ]
+)
