@@ -7,37 +7,37 @@ struct ArbitraryEmitter {
 
     func emit(into out: inout CodeWriter) {
         out.block("extension \(model.swiftName): ArbitraryMessage {") { out in
-            emitFunction(model.fields, into: &out)
+            emitFunction(model.fields, context: model.validVersions, into: &out)
         }
         for structModel in model.structs {
             out.line()
             out.block("extension \(model.swiftName).\(structModel.name) {") { out in
-                emitFunction(structModel.fields, into: &out)
+                emitFunction(structModel.fields, context: structModel.versions, into: &out)
             }
         }
     }
 
-    private func emitFunction(_ fields: [FieldModel], into out: inout CodeWriter) {
+    private func emitFunction(_ fields: [FieldModel], context: Versions, into out: inout CodeWriter) {
         out.block("static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {") { out in
             out.line("\(fields.isEmpty && !model.hasFlexibleVersions ? "let" : "var") value = Self()")
             for field in fields {
                 let versions = field.isTagged
                     ? field.spec.taggedVersions.intersection(model.flexibleVersions) : field.spec.versions
-                let present = VersionCondition.expression(versions, within: model.validVersions)
+                let present = VersionCondition.expression(versions, within: context)
                 if present == "false" { continue }
                 // Leave a quarter of the fields at their defaults (tagged ones are then not written).
                 out.block("if \(present.map { "\($0), " } ?? "")Arbitrary.chance(&rng, 3, in: 4) {") { out in
-                    emitAssignment(field, context: versions.intersection(model.validVersions), into: &out)
+                    emitAssignment(field, context: versions.intersection(context), into: &out)
                 }
             }
             if model.hasFlexibleVersions {
-                let flexible = VersionCondition.expression(model.flexibleVersions, within: model.validVersions)
+                let flexible = VersionCondition.expression(model.flexibleVersions, within: context)
                 let tags = fields.compactMap(\.spec.tag).sorted().map(String.init).joined(separator: ", ")
                 let assignment = "value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [\(tags)])"
-                if let flexible {
-                    out.block("if \(flexible) {") { out in out.line(assignment) }
-                } else {
-                    out.line(assignment)
+                switch flexible {
+                case nil: out.line(assignment)
+                case "false": break
+                case let flexible?: out.block("if \(flexible) {") { out in out.line(assignment) }
                 }
             }
             out.line("return value")

@@ -18,22 +18,25 @@ struct MessageEmitter {
             let flexible = model.hasFlexibleVersions ? "\(model.flexibleVersions.lowest)" : "nil"
             out.line("public static let firstFlexibleVersion: Int16? = \(flexible)")
             out.line()
-            emitBody(model.fields, typeName: model.swiftName, topLevel: true, into: &out)
+            emitBody(model.fields, typeName: model.swiftName, topLevel: true, context: model.validVersions, into: &out)
             for structModel in model.structs {
                 out.line()
                 out.block("public struct \(structModel.name): Hashable, Sendable {") { out in
-                    emitBody(structModel.fields, typeName: structModel.name, topLevel: false, into: &out)
+                    emitBody(structModel.fields, typeName: structModel.name, topLevel: false, context: structModel.versions, into: &out)
                 }
             }
         }
     }
 
-    private var flexibleExpression: String? {
+    /// The `flexible` constant's value in code that runs for `context` versions; nil when none of
+    /// them is flexible (no constant, non-compact encodings, no tagged-fields section).
+    private func flexibleExpression(_ context: Versions) -> String? {
         guard model.hasFlexibleVersions else { return nil }
-        return VersionCondition.expression(model.flexibleVersions, within: model.validVersions) ?? "true"
+        let expression = VersionCondition.expression(model.flexibleVersions, within: context) ?? "true"
+        return expression == "false" ? nil : expression
     }
 
-    private func emitBody(_ fields: [FieldModel], typeName: String, topLevel: Bool, into out: inout CodeWriter) {
+    private func emitBody(_ fields: [FieldModel], typeName: String, topLevel: Bool, context: Versions, into out: inout CodeWriter) {
         for field in fields {
             out.doc(fieldDoc(field))
             out.line("public var \(field.property): \(field.swiftType) = \(field.defaultExpression)")
@@ -45,9 +48,9 @@ struct MessageEmitter {
         out.line()
         out.line("public init() {}")
         out.line()
-        emitEncode(fields, typeName: typeName, topLevel: topLevel, into: &out)
+        emitEncode(fields, typeName: typeName, topLevel: topLevel, context: context, into: &out)
         out.line()
-        emitDecode(fields, typeName: typeName, topLevel: topLevel, into: &out)
+        emitDecode(fields, typeName: typeName, topLevel: topLevel, context: context, into: &out)
     }
 
     private func fieldDoc(_ field: FieldModel) -> String {
@@ -66,33 +69,37 @@ struct MessageEmitter {
 
     // MARK: - Encode
 
-    private func emitEncode(_ fields: [FieldModel], typeName: String, topLevel: Bool, into out: inout CodeWriter) {
+    private func emitEncode(_ fields: [FieldModel], typeName: String, topLevel: Bool, context: Versions, into out: inout CodeWriter) {
         out.block("public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {") { out in
             if topLevel {
                 out.block("guard Self.versions.contains(version) else {") { out in
                     out.line("throw .unsupportedVersion(\"\(typeName)\", version: version)")
                 }
             }
-            if let flexible = flexibleExpression { out.line("let flexible = \(flexible)") }
+            if let flexible = flexibleExpression(context) { out.line("let flexible = \(flexible)") }
             for field in fields where !field.isTagged {
-                emitEncodeField(field, into: &out)
+                emitEncodeField(field, context: context, into: &out)
             }
             for field in fields where field.isTagged && !field.spec.ignorable {
                 // A tagged field can only be written in flexible versions that have it.
-                let present = VersionCondition.expression(presentTaggedVersions(field), within: model.validVersions)
+                let present = VersionCondition.expression(presentTaggedVersions(field), within: context)
                 if let present {
                     out.block("if !(\(present)) && self.\(field.property) != \(field.defaultExpression) {") { out in
                         out.line("throw .fieldNotInVersion(\"\(field.name)\", version: version)")
                     }
                 }
             }
-            guard model.hasFlexibleVersions else { return }
+            guard flexibleExpression(context) != nil else { return }
             out.block("if flexible {") { out in
                 let tagged = fields.filter(\.isTagged).sorted { ($0.spec.tag ?? 0) < ($1.spec.tag ?? 0) }
-                out.line("\(tagged.isEmpty ? "let" : "var") taggedFields: [TaggedField] = []")
+                guard !tagged.isEmpty else {
+                    out.line("try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)")
+                    return
+                }
+                out.line("var taggedFields: [TaggedField] = []")
                 for field in tagged {
                     var condition = "self.\(field.property) != \(field.defaultExpression)"
-                    if let present = VersionCondition.expression(field.spec.taggedVersions, within: model.flexibleVersions) {
+                    if let present = VersionCondition.expression(field.spec.taggedVersions, within: model.flexibleVersions.intersection(context)) {
                         condition = "\(present) && " + condition
                     }
                     out.block("if \(condition) {") { out in
@@ -111,18 +118,18 @@ struct MessageEmitter {
         field.spec.taggedVersions.intersection(model.flexibleVersions)
     }
 
-    private func compactExpression(_ field: FieldModel) -> String {
+    private func compactExpression(_ field: FieldModel, context: Versions) -> String {
         if let own = field.spec.flexibleVersions {
-            return VersionCondition.expression(own.intersection(model.flexibleVersions), within: model.validVersions) ?? "true"
+            return VersionCondition.expression(own.intersection(model.flexibleVersions), within: context) ?? "true"
         }
-        return model.hasFlexibleVersions ? "flexible" : "false"
+        return flexibleExpression(context) != nil ? "flexible" : "false"
     }
 
-    private func emitEncodeField(_ field: FieldModel, into out: inout CodeWriter) {
-        let present = VersionCondition.expression(field.spec.versions, within: model.validVersions)
+    private func emitEncodeField(_ field: FieldModel, context: Versions, into out: inout CodeWriter) {
+        let present = VersionCondition.expression(field.spec.versions, within: context)
         let write: (inout CodeWriter) -> Void = { out in
-            emitWrite(field, value: "self.\(field.property)", writer: "writer", compact: compactExpression(field),
-                      nullableContext: field.spec.versions.intersection(model.validVersions), into: &out)
+            emitWrite(field, value: "self.\(field.property)", writer: "writer", compact: compactExpression(field, context: context),
+                      nullableContext: field.spec.versions.intersection(context), into: &out)
         }
         guard let present else { return write(&out) }
         if present == "false" {
@@ -214,7 +221,7 @@ struct MessageEmitter {
 
     // MARK: - Decode
 
-    private func emitDecode(_ fields: [FieldModel], typeName: String, topLevel: Bool, into out: inout CodeWriter) {
+    private func emitDecode(_ fields: [FieldModel], typeName: String, topLevel: Bool, context: Versions, into out: inout CodeWriter) {
         out.block("public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {") { out in
             if topLevel {
                 out.block("guard Self.versions.contains(version) else {") { out in
@@ -222,13 +229,13 @@ struct MessageEmitter {
                 }
             }
             out.line("self.init()")
-            if let flexible = flexibleExpression { out.line("let flexible = \(flexible)") }
+            if let flexible = flexibleExpression(context) { out.line("let flexible = \(flexible)") }
             for field in fields where !field.isTagged {
-                let present = VersionCondition.expression(field.spec.versions, within: model.validVersions)
+                let present = VersionCondition.expression(field.spec.versions, within: context)
                 if present == "false" { continue }
                 let read: (inout CodeWriter) -> Void = { out in
-                    emitRead(field, target: "self.\(field.property)", reader: "reader", compact: compactExpression(field),
-                             nullableContext: field.spec.versions.intersection(model.validVersions), into: &out)
+                    emitRead(field, target: "self.\(field.property)", reader: "reader", compact: compactExpression(field, context: context),
+                             nullableContext: field.spec.versions.intersection(context), into: &out)
                 }
                 if let present {
                     out.block("if \(present) {") { out in read(&out) }
@@ -236,7 +243,7 @@ struct MessageEmitter {
                     read(&out)
                 }
             }
-            guard model.hasFlexibleVersions else { return }
+            guard flexibleExpression(context) != nil else { return }
             out.block("if flexible {") { out in
                 out.line("let taggedCount = try reader.readTaggedFieldCount()")
                 out.block("for _ in 0..<taggedCount {") { out in
@@ -247,19 +254,20 @@ struct MessageEmitter {
                         out.line(keep)
                         return
                     }
-                    out.block("switch taggedField.tag {") { out in
-                        for field in tagged {
-                            let present = VersionCondition.expression(field.spec.taggedVersions, within: model.flexibleVersions)
-                            out.line("case \(field.spec.tag ?? 0)\(present.map { " where \($0)" } ?? ""):")
-                            out.indent { out in
-                                out.line("var tagged = taggedField.reader")
-                                emitRead(field, target: "self.\(field.property)", reader: "tagged", compact: "true",
-                                         nullableContext: field.spec.taggedVersions, into: &out)
-                            }
+                    out.line("switch taggedField.tag {")
+                    let context = model.flexibleVersions.intersection(context)
+                    for field in tagged {
+                        let present = VersionCondition.expression(field.spec.taggedVersions, within: context)
+                        out.line("case \(field.spec.tag ?? 0)\(present.map { " where \($0)" } ?? ""):")
+                        out.indent { out in
+                            out.line("var tagged = taggedField.reader")
+                            emitRead(field, target: "self.\(field.property)", reader: "tagged", compact: "true",
+                                     nullableContext: field.spec.taggedVersions, into: &out)
                         }
-                        out.line("default:")
-                        out.line("    " + keep)
                     }
+                    out.line("default:")
+                    out.line("    " + keep)
+                    out.line("}")
                 }
             }
         }

@@ -21,6 +21,34 @@ struct MessageModel {
         var seen: Set<String> = []
         fields = try Self.resolve(spec.fields, owner: spec.name, common: common, into: &collected, seen: &seen)
         structs = collected
+        computeStructVersions()
+    }
+
+    /// Sets each struct's `versions` to the hull of the versions of the fields that hold it (within
+    /// their owner's versions), so that nested code tests only what can vary inside the struct.
+    /// Iterates to a fixed point because a common struct may be held from several places.
+    private mutating func computeStructVersions() {
+        var index: [String: Int] = [:]
+        for (position, structModel) in structs.enumerated() { index[structModel.name] = position }
+        var changed = true
+        while changed {
+            changed = false
+            var owners: [(fields: [FieldModel], context: Versions)] = [(fields, validVersions)]
+            owners += structs.filter { !$0.versions.isEmpty }.map { ($0.fields, $0.versions) }
+            for owner in owners {
+                for field in owner.fields {
+                    guard let name = field.spec.type.structName, let position = index[name] else { continue }
+                    let reach = field.spec.versions.intersection(owner.context)
+                    let current = structs[position].versions
+                    let hull = current.isEmpty ? reach : reach.isEmpty ? current
+                        : Versions(lowest: min(current.lowest, reach.lowest), highest: max(current.highest, reach.highest))
+                    if hull != current {
+                        structs[position].versions = hull
+                        changed = true
+                    }
+                }
+            }
+        }
     }
 
     private static func resolve(
@@ -47,7 +75,7 @@ struct MessageModel {
                 }
                 seen.insert(structName)
                 let index = structs.count
-                structs.append(StructModel(name: structName, fields: []))
+                structs.append(StructModel(name: structName, fields: [], versions: .none))
                 structs[index].fields = try resolve(nested, owner: structName, common: common, into: &structs, seen: &seen)
             }
             models.append(try FieldModel(spec: field, owner: owner))
@@ -59,6 +87,8 @@ struct MessageModel {
 struct StructModel {
     var name: String
     var fields: [FieldModel]
+    /// The versions in which the struct can appear (see `computeStructVersions`).
+    var versions: Versions
 }
 
 struct FieldModel {
@@ -194,8 +224,8 @@ enum VersionCondition {
         if versions.covers(context) { return nil }
         let needLow = both.lowest > context.lowest
         let needHigh = both.highest < context.highest
+        if both.lowest == both.highest { return "version == \(both.lowest)" }
         switch (needLow, needHigh) {
-        case (true, true) where both.lowest == both.highest: return "version == \(both.lowest)"
         case (true, true): return "version >= \(both.lowest) && version <= \(both.highest)"
         case (true, false): return "version >= \(both.lowest)"
         case (false, true): return "version <= \(both.highest)"

@@ -32,8 +32,7 @@ public struct AddOffsetsToTxnRequest: KafkaRequest {
         writer.writeInt16(self.producerEpoch)
         try writer.writeString(self.groupID, compact: flexible, field: "GroupId")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -81,8 +80,7 @@ public struct AddOffsetsToTxnResponse: KafkaResponse {
         writer.writeInt32(self.throttleTimeMs)
         writer.writeInt16(self.errorCode)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -61,8 +61,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequest {
             throw .fieldNotInVersion("V3AndBelowTopics", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -130,66 +129,35 @@ public struct AddPartitionsToTxnRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 3
-            if version >= 4 {
-                try writer.writeString(self.transactionalID, compact: flexible, field: "TransactionalId")
-            } else if self.transactionalID != "" {
-                throw .fieldNotInVersion("TransactionalId", version: version)
-            }
-            if version >= 4 {
-                writer.writeInt64(self.producerID)
-            } else if self.producerID != 0 {
-                throw .fieldNotInVersion("ProducerId", version: version)
-            }
-            if version >= 4 {
-                writer.writeInt16(self.producerEpoch)
-            } else if self.producerEpoch != 0 {
-                throw .fieldNotInVersion("ProducerEpoch", version: version)
-            }
-            if version >= 4 {
-                writer.writeBool(self.verifyOnly)
-            } else if self.verifyOnly != false {
-                throw .fieldNotInVersion("VerifyOnly", version: version)
-            }
-            if version >= 4 {
-                try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
-                for element in self.topics {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.topics != [] {
-                throw .fieldNotInVersion("Topics", version: version)
+            let flexible = true
+            try writer.writeString(self.transactionalID, compact: flexible, field: "TransactionalId")
+            writer.writeInt64(self.producerID)
+            writer.writeInt16(self.producerEpoch)
+            writer.writeBool(self.verifyOnly)
+            try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
+            for element in self.topics {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 3
-            if version >= 4 {
-                self.transactionalID = try reader.readString("TransactionalId", compact: flexible)
-            }
-            if version >= 4 {
-                self.producerID = try reader.readInt64("ProducerId")
-            }
-            if version >= 4 {
-                self.producerEpoch = try reader.readInt16("ProducerEpoch")
-            }
-            if version >= 4 {
-                self.verifyOnly = try reader.readBool("VerifyOnly")
-            }
-            if version >= 4 {
-                do {
-                    let count = try reader.readArrayCount("Topics", compact: flexible)
-                    var items: [AddPartitionsToTxnTopic] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try AddPartitionsToTxnTopic(from: &reader, version: version))
-                    }
-                    self.topics = items
+            let flexible = true
+            self.transactionalID = try reader.readString("TransactionalId", compact: flexible)
+            self.producerID = try reader.readInt64("ProducerId")
+            self.producerEpoch = try reader.readInt16("ProducerEpoch")
+            self.verifyOnly = try reader.readBool("VerifyOnly")
+            do {
+                let count = try reader.readArrayCount("Topics", compact: flexible)
+                var items: [AddPartitionsToTxnTopic] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try AddPartitionsToTxnTopic(from: &reader, version: version))
                 }
+                self.topics = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -219,8 +187,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequest {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -294,8 +261,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
             throw .fieldNotInVersion("ResultsByTopicV3AndBelow", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -351,42 +317,29 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 3
-            if version >= 4 {
-                try writer.writeString(self.transactionalID, compact: flexible, field: "TransactionalId")
-            } else if self.transactionalID != "" {
-                throw .fieldNotInVersion("TransactionalId", version: version)
-            }
-            if version >= 4 {
-                try writer.writeArrayCount(self.topicResults.count, compact: flexible, field: "TopicResults")
-                for element in self.topicResults {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.topicResults != [] {
-                throw .fieldNotInVersion("TopicResults", version: version)
+            let flexible = true
+            try writer.writeString(self.transactionalID, compact: flexible, field: "TransactionalId")
+            try writer.writeArrayCount(self.topicResults.count, compact: flexible, field: "TopicResults")
+            for element in self.topicResults {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 3
-            if version >= 4 {
-                self.transactionalID = try reader.readString("TransactionalId", compact: flexible)
-            }
-            if version >= 4 {
-                do {
-                    let count = try reader.readArrayCount("TopicResults", compact: flexible)
-                    var items: [AddPartitionsToTxnTopicResult] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try AddPartitionsToTxnTopicResult(from: &reader, version: version))
-                    }
-                    self.topicResults = items
+            let flexible = true
+            self.transactionalID = try reader.readString("TransactionalId", compact: flexible)
+            do {
+                let count = try reader.readArrayCount("TopicResults", compact: flexible)
+                var items: [AddPartitionsToTxnTopicResult] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try AddPartitionsToTxnTopicResult(from: &reader, version: version))
                 }
+                self.topicResults = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -416,8 +369,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -459,8 +411,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.partitionErrorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -38,8 +38,7 @@ public struct AddRaftVoterRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -89,8 +88,7 @@ public struct AddRaftVoterRequest: KafkaRequest {
             try writer.writeString(self.host, compact: flexible, field: "Host")
             writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -138,8 +136,7 @@ public struct AddRaftVoterResponse: KafkaResponse {
         writer.writeInt16(self.errorCode)
         try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

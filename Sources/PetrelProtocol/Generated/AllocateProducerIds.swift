@@ -27,8 +27,7 @@ public struct AllocateProducerIdsRequest: KafkaRequest {
         writer.writeInt32(self.brokerID)
         writer.writeInt64(self.brokerEpoch)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -80,8 +79,7 @@ public struct AllocateProducerIdsResponse: KafkaResponse {
         writer.writeInt64(self.producerIDStart)
         writer.writeInt32(self.producerIDLen)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -23,15 +23,14 @@ public struct AlterClientQuotasRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("AlterClientQuotasRequest", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         try writer.writeArrayCount(self.entries.count, compact: flexible, field: "Entries")
         for element in self.entries {
             try element.encode(into: &writer, version: version)
         }
         writer.writeBool(self.validateOnly)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -40,7 +39,7 @@ public struct AlterClientQuotasRequest: KafkaRequest {
             throw .unsupportedVersion("AlterClientQuotasRequest", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         do {
             let count = try reader.readArrayCount("Entries", compact: flexible)
             var items: [EntryData] = []
@@ -71,7 +70,7 @@ public struct AlterClientQuotasRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeArrayCount(self.entity.count, compact: flexible, field: "Entity")
             for element in self.entity {
                 try element.encode(into: &writer, version: version)
@@ -81,14 +80,13 @@ public struct AlterClientQuotasRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             do {
                 let count = try reader.readArrayCount("Entity", compact: flexible)
                 var items: [EntityData] = []
@@ -128,18 +126,17 @@ public struct AlterClientQuotasRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.entityType, compact: flexible, field: "EntityType")
             try writer.writeNullableString(self.entityName, compact: flexible, field: "EntityName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.entityType = try reader.readString("EntityType", compact: flexible)
             self.entityName = try reader.readNullableString("EntityName", compact: flexible)
             if flexible {
@@ -165,19 +162,18 @@ public struct AlterClientQuotasRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.key, compact: flexible, field: "Key")
             writer.writeFloat64(self.value)
             writer.writeBool(self.remove)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.key = try reader.readString("Key", compact: flexible)
             self.value = try reader.readFloat64("Value")
             self.remove = try reader.readBool("Remove")
@@ -212,15 +208,14 @@ public struct AlterClientQuotasResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("AlterClientQuotasResponse", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         writer.writeInt32(self.throttleTimeMs)
         try writer.writeArrayCount(self.entries.count, compact: flexible, field: "Entries")
         for element in self.entries {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -229,7 +224,7 @@ public struct AlterClientQuotasResponse: KafkaResponse {
             throw .unsupportedVersion("AlterClientQuotasResponse", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         do {
             let count = try reader.readArrayCount("Entries", compact: flexible)
@@ -262,7 +257,7 @@ public struct AlterClientQuotasResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             try writer.writeArrayCount(self.entity.count, compact: flexible, field: "Entity")
@@ -270,14 +265,13 @@ public struct AlterClientQuotasResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.errorCode = try reader.readInt16("ErrorCode")
             self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
             do {
@@ -310,18 +304,17 @@ public struct AlterClientQuotasResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.entityType, compact: flexible, field: "EntityType")
             try writer.writeNullableString(self.entityName, compact: flexible, field: "EntityName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.entityType = try reader.readString("EntityType", compact: flexible)
             self.entityName = try reader.readNullableString("EntityName", compact: flexible)
             if flexible {

@@ -23,15 +23,14 @@ public struct AlterConfigsRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("AlterConfigsRequest", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         try writer.writeArrayCount(self.resources.count, compact: flexible, field: "Resources")
         for element in self.resources {
             try element.encode(into: &writer, version: version)
         }
         writer.writeBool(self.validateOnly)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -40,7 +39,7 @@ public struct AlterConfigsRequest: KafkaRequest {
             throw .unsupportedVersion("AlterConfigsRequest", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         do {
             let count = try reader.readArrayCount("Resources", compact: flexible)
             var items: [AlterConfigsResource] = []
@@ -73,7 +72,7 @@ public struct AlterConfigsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             writer.writeInt8(self.resourceType)
             try writer.writeString(self.resourceName, compact: flexible, field: "ResourceName")
             try writer.writeArrayCount(self.configs.count, compact: flexible, field: "Configs")
@@ -81,14 +80,13 @@ public struct AlterConfigsRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.resourceType = try reader.readInt8("ResourceType")
             self.resourceName = try reader.readString("ResourceName", compact: flexible)
             do {
@@ -121,18 +119,17 @@ public struct AlterConfigsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeNullableString(self.value, compact: flexible, field: "Value")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.name = try reader.readString("Name", compact: flexible)
             self.value = try reader.readNullableString("Value", compact: flexible)
             if flexible {
@@ -166,15 +163,14 @@ public struct AlterConfigsResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("AlterConfigsResponse", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt32(self.throttleTimeMs)
         try writer.writeArrayCount(self.responses.count, compact: flexible, field: "Responses")
         for element in self.responses {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -183,7 +179,7 @@ public struct AlterConfigsResponse: KafkaResponse {
             throw .unsupportedVersion("AlterConfigsResponse", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         do {
             let count = try reader.readArrayCount("Responses", compact: flexible)
@@ -218,20 +214,19 @@ public struct AlterConfigsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             writer.writeInt8(self.resourceType)
             try writer.writeString(self.resourceName, compact: flexible, field: "ResourceName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.errorCode = try reader.readInt16("ErrorCode")
             self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
             self.resourceType = try reader.readInt8("ResourceType")

@@ -32,8 +32,7 @@ public struct AlterPartitionRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -88,8 +87,7 @@ public struct AlterPartitionRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -152,7 +150,7 @@ public struct AlterPartitionRequest: KafkaRequest {
             } else if self.newIsr != [] {
                 throw .fieldNotInVersion("NewIsr", version: version)
             }
-            if version >= 3 {
+            if version == 3 {
                 try writer.writeArrayCount(self.newIsrWithEpochs.count, compact: flexible, field: "NewIsrWithEpochs")
                 for element in self.newIsrWithEpochs {
                     try element.encode(into: &writer, version: version)
@@ -167,8 +165,7 @@ public struct AlterPartitionRequest: KafkaRequest {
             }
             writer.writeInt32(self.partitionEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -188,7 +185,7 @@ public struct AlterPartitionRequest: KafkaRequest {
                     self.newIsr = items
                 }
             }
-            if version >= 3 {
+            if version == 3 {
                 do {
                     let count = try reader.readArrayCount("NewIsrWithEpochs", compact: flexible)
                     var items: [BrokerState] = []
@@ -225,31 +222,18 @@ public struct AlterPartitionRequest: KafkaRequest {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = true
-            if version >= 3 {
-                writer.writeInt32(self.brokerID)
-            } else if self.brokerID != 0 {
-                throw .fieldNotInVersion("BrokerId", version: version)
-            }
-            if version >= 3 {
-                writer.writeInt64(self.brokerEpoch)
-            } else if self.brokerEpoch != -1 {
-                throw .fieldNotInVersion("BrokerEpoch", version: version)
-            }
+            writer.writeInt32(self.brokerID)
+            writer.writeInt64(self.brokerEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = true
-            if version >= 3 {
-                self.brokerID = try reader.readInt32("BrokerId")
-            }
-            if version >= 3 {
-                self.brokerEpoch = try reader.readInt64("BrokerEpoch")
-            }
+            self.brokerID = try reader.readInt32("BrokerId")
+            self.brokerEpoch = try reader.readInt64("BrokerEpoch")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -291,8 +275,7 @@ public struct AlterPartitionResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -347,8 +330,7 @@ public struct AlterPartitionResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -417,8 +399,7 @@ public struct AlterPartitionResponse: KafkaResponse {
             }
             writer.writeInt32(self.partitionEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

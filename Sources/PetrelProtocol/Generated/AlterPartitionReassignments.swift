@@ -30,8 +30,7 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -78,8 +77,7 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -125,8 +123,7 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequest {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -191,8 +188,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -241,8 +237,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -287,8 +282,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponse {
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

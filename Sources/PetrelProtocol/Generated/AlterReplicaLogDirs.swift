@@ -21,14 +21,13 @@ public struct AlterReplicaLogDirsRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("AlterReplicaLogDirsRequest", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         try writer.writeArrayCount(self.dirs.count, compact: flexible, field: "Dirs")
         for element in self.dirs {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -37,7 +36,7 @@ public struct AlterReplicaLogDirsRequest: KafkaRequest {
             throw .unsupportedVersion("AlterReplicaLogDirsRequest", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         do {
             let count = try reader.readArrayCount("Dirs", compact: flexible)
             var items: [AlterReplicaLogDir] = []
@@ -67,21 +66,20 @@ public struct AlterReplicaLogDirsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.path, compact: flexible, field: "Path")
             try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
             for element in self.topics {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.path = try reader.readString("Path", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Topics", compact: flexible)
@@ -113,21 +111,20 @@ public struct AlterReplicaLogDirsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.name = try reader.readString("Name", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -169,15 +166,14 @@ public struct AlterReplicaLogDirsResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("AlterReplicaLogDirsResponse", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt32(self.throttleTimeMs)
         try writer.writeArrayCount(self.results.count, compact: flexible, field: "Results")
         for element in self.results {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -186,7 +182,7 @@ public struct AlterReplicaLogDirsResponse: KafkaResponse {
             throw .unsupportedVersion("AlterReplicaLogDirsResponse", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         do {
             let count = try reader.readArrayCount("Results", compact: flexible)
@@ -217,21 +213,20 @@ public struct AlterReplicaLogDirsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.topicName = try reader.readString("TopicName", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -263,18 +258,17 @@ public struct AlterReplicaLogDirsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.errorCode = try reader.readInt16("ErrorCode")
             if flexible {

@@ -33,8 +33,7 @@ public struct AlterUserScramCredentialsRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -86,8 +85,7 @@ public struct AlterUserScramCredentialsRequest: KafkaRequest {
             try writer.writeString(self.name, compact: flexible, field: "Name")
             writer.writeInt8(self.mechanism)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -130,8 +128,7 @@ public struct AlterUserScramCredentialsRequest: KafkaRequest {
             try writer.writeBytes(self.salt, compact: flexible, field: "Salt")
             try writer.writeBytes(self.saltedPassword, compact: flexible, field: "SaltedPassword")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -181,8 +178,7 @@ public struct AlterUserScramCredentialsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -229,8 +225,7 @@ public struct AlterUserScramCredentialsResponse: KafkaResponse {
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -31,8 +31,7 @@ public struct ApiVersionsRequest: KafkaRequest {
             try writer.writeString(self.clientSoftwareVersion, compact: flexible, field: "ClientSoftwareVersion")
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -157,36 +156,36 @@ public struct ApiVersionsResponse: KafkaResponse {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("SupportedFeatures", compact: true)
-                            var items: [SupportedFeatureKey] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try SupportedFeatureKey(from: &tagged, version: version))
-                            }
-                            self.supportedFeatures = items
+                case 0:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("SupportedFeatures", compact: true)
+                        var items: [SupportedFeatureKey] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try SupportedFeatureKey(from: &tagged, version: version))
                         }
-                    case 1:
-                        var tagged = taggedField.reader
-                        self.finalizedFeaturesEpoch = try tagged.readInt64("FinalizedFeaturesEpoch")
-                    case 2:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("FinalizedFeatures", compact: true)
-                            var items: [FinalizedFeatureKey] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try FinalizedFeatureKey(from: &tagged, version: version))
-                            }
-                            self.finalizedFeatures = items
+                        self.supportedFeatures = items
+                    }
+                case 1:
+                    var tagged = taggedField.reader
+                    self.finalizedFeaturesEpoch = try tagged.readInt64("FinalizedFeaturesEpoch")
+                case 2:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("FinalizedFeatures", compact: true)
+                        var items: [FinalizedFeatureKey] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try FinalizedFeatureKey(from: &tagged, version: version))
                         }
-                    case 3:
-                        var tagged = taggedField.reader
-                        self.zkMigrationReady = try tagged.readBool("ZkMigrationReady")
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.finalizedFeatures = items
+                    }
+                case 3:
+                    var tagged = taggedField.reader
+                    self.zkMigrationReady = try tagged.readBool("ZkMigrationReady")
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -210,8 +209,7 @@ public struct ApiVersionsResponse: KafkaResponse {
             writer.writeInt16(self.minVersion)
             writer.writeInt16(self.maxVersion)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -244,40 +242,21 @@ public struct ApiVersionsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 3
-            if version >= 3 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 3 {
-                writer.writeInt16(self.minVersion)
-            } else if self.minVersion != 0 {
-                throw .fieldNotInVersion("MinVersion", version: version)
-            }
-            if version >= 3 {
-                writer.writeInt16(self.maxVersion)
-            } else if self.maxVersion != 0 {
-                throw .fieldNotInVersion("MaxVersion", version: version)
-            }
+            let flexible = true
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            writer.writeInt16(self.minVersion)
+            writer.writeInt16(self.maxVersion)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 3
-            if version >= 3 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 3 {
-                self.minVersion = try reader.readInt16("MinVersion")
-            }
-            if version >= 3 {
-                self.maxVersion = try reader.readInt16("MaxVersion")
-            }
+            let flexible = true
+            self.name = try reader.readString("Name", compact: flexible)
+            self.minVersion = try reader.readInt16("MinVersion")
+            self.maxVersion = try reader.readInt16("MaxVersion")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -301,40 +280,21 @@ public struct ApiVersionsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 3
-            if version >= 3 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 3 {
-                writer.writeInt16(self.maxVersionLevel)
-            } else if self.maxVersionLevel != 0 {
-                throw .fieldNotInVersion("MaxVersionLevel", version: version)
-            }
-            if version >= 3 {
-                writer.writeInt16(self.minVersionLevel)
-            } else if self.minVersionLevel != 0 {
-                throw .fieldNotInVersion("MinVersionLevel", version: version)
-            }
+            let flexible = true
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            writer.writeInt16(self.maxVersionLevel)
+            writer.writeInt16(self.minVersionLevel)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 3
-            if version >= 3 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 3 {
-                self.maxVersionLevel = try reader.readInt16("MaxVersionLevel")
-            }
-            if version >= 3 {
-                self.minVersionLevel = try reader.readInt16("MinVersionLevel")
-            }
+            let flexible = true
+            self.name = try reader.readString("Name", compact: flexible)
+            self.maxVersionLevel = try reader.readInt16("MaxVersionLevel")
+            self.minVersionLevel = try reader.readInt16("MinVersionLevel")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -26,24 +26,23 @@ public struct BeginQuorumEpochRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("BeginQuorumEpochRequest", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         try writer.writeNullableString(self.clusterID, compact: flexible, field: "ClusterId")
-        if version >= 1 {
+        if version == 1 {
             writer.writeInt32(self.voterID)
         }
         try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
-        if version >= 1 {
+        if version == 1 {
             try writer.writeArrayCount(self.leaderEndpoints.count, compact: flexible, field: "LeaderEndpoints")
             for element in self.leaderEndpoints {
                 try element.encode(into: &writer, version: version)
             }
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -52,9 +51,9 @@ public struct BeginQuorumEpochRequest: KafkaRequest {
             throw .unsupportedVersion("BeginQuorumEpochRequest", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.clusterID = try reader.readNullableString("ClusterId", compact: flexible)
-        if version >= 1 {
+        if version == 1 {
             self.voterID = try reader.readInt32("VoterId")
         }
         do {
@@ -66,7 +65,7 @@ public struct BeginQuorumEpochRequest: KafkaRequest {
             }
             self.topics = items
         }
-        if version >= 1 {
+        if version == 1 {
             do {
                 let count = try reader.readArrayCount("LeaderEndpoints", compact: flexible)
                 var items: [LeaderEndpoint] = []
@@ -97,21 +96,20 @@ public struct BeginQuorumEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.topicName = try reader.readString("TopicName", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -147,24 +145,23 @@ public struct BeginQuorumEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt32(self.partitionIndex)
-            if version >= 1 {
+            if version == 1 {
                 writer.writeUuid(self.voterDirectoryID)
             }
             writer.writeInt32(self.leaderID)
             writer.writeInt32(self.leaderEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.partitionIndex = try reader.readInt32("PartitionIndex")
-            if version >= 1 {
+            if version == 1 {
                 self.voterDirectoryID = try reader.readUuid("VoterDirectoryId")
             }
             self.leaderID = try reader.readInt32("LeaderId")
@@ -192,40 +189,21 @@ public struct BeginQuorumEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
-            if version >= 1 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 1 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 1 {
-                writer.writeUInt16(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
+            let flexible = true
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
-            if version >= 1 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 1 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 1 {
-                self.port = try reader.readUInt16("Port")
-            }
+            let flexible = true
+            self.name = try reader.readString("Name", compact: flexible)
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readUInt16("Port")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -258,13 +236,13 @@ public struct BeginQuorumEpochResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("BeginQuorumEpochResponse", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         writer.writeInt16(self.errorCode)
         try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
-        if !(version >= 1) && self.nodeEndpoints != [] {
+        if !(version == 1) && self.nodeEndpoints != [] {
             throw .fieldNotInVersion("NodeEndpoints", version: version)
         }
         if flexible {
@@ -286,7 +264,7 @@ public struct BeginQuorumEpochResponse: KafkaResponse {
             throw .unsupportedVersion("BeginQuorumEpochResponse", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.errorCode = try reader.readInt16("ErrorCode")
         do {
             let count = try reader.readArrayCount("Topics", compact: flexible)
@@ -302,19 +280,19 @@ public struct BeginQuorumEpochResponse: KafkaResponse {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
-                            var items: [NodeEndpoint] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try NodeEndpoint(from: &tagged, version: version))
-                            }
-                            self.nodeEndpoints = items
+                case 0:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
+                        var items: [NodeEndpoint] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try NodeEndpoint(from: &tagged, version: version))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.nodeEndpoints = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -331,21 +309,20 @@ public struct BeginQuorumEpochResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.topicName = try reader.readString("TopicName", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -381,20 +358,19 @@ public struct BeginQuorumEpochResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
             writer.writeInt32(self.leaderID)
             writer.writeInt32(self.leaderEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.errorCode = try reader.readInt16("ErrorCode")
             self.leaderID = try reader.readInt32("LeaderId")
@@ -422,40 +398,21 @@ public struct BeginQuorumEpochResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
-            if version >= 1 {
-                writer.writeInt32(self.nodeID)
-            } else if self.nodeID != 0 {
-                throw .fieldNotInVersion("NodeId", version: version)
-            }
-            if version >= 1 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 1 {
-                writer.writeUInt16(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.nodeID)
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
-            if version >= 1 {
-                self.nodeID = try reader.readInt32("NodeId")
-            }
-            if version >= 1 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 1 {
-                self.port = try reader.readUInt16("Port")
-            }
+            let flexible = true
+            self.nodeID = try reader.readInt32("NodeId")
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readUInt16("Port")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -36,12 +36,12 @@ public struct BrokerHeartbeatRequest: KafkaRequest {
         writer.writeInt64(self.currentMetadataOffset)
         writer.writeBool(self.wantFence)
         writer.writeBool(self.wantShutDown)
-        if !(version >= 1) && self.offlineLogDirs != [] {
+        if !(version == 1) && self.offlineLogDirs != [] {
             throw .fieldNotInVersion("OfflineLogDirs", version: version)
         }
         if flexible {
             var taggedFields: [TaggedField] = []
-            if version >= 1 && self.offlineLogDirs != [] {
+            if version == 1 && self.offlineLogDirs != [] {
                 var tagged = KafkaWriter()
                 try tagged.writeArrayCount(self.offlineLogDirs.count, compact: true, field: "OfflineLogDirs")
                 for element in self.offlineLogDirs {
@@ -69,19 +69,19 @@ public struct BrokerHeartbeatRequest: KafkaRequest {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0 where version >= 1:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("OfflineLogDirs", compact: true)
-                            var items: [Uuid] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try tagged.readUuid("OfflineLogDirs"))
-                            }
-                            self.offlineLogDirs = items
+                case 0 where version == 1:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("OfflineLogDirs", compact: true)
+                        var items: [Uuid] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try tagged.readUuid("OfflineLogDirs"))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.offlineLogDirs = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -121,8 +121,7 @@ public struct BrokerHeartbeatResponse: KafkaResponse {
         writer.writeBool(self.isFenced)
         writer.writeBool(self.shouldShutDown)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -65,8 +65,7 @@ public struct BrokerRegistrationRequest: KafkaRequest {
             writer.writeInt64(self.previousBrokerEpoch)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -145,8 +144,7 @@ public struct BrokerRegistrationRequest: KafkaRequest {
             writer.writeUInt16(self.port)
             writer.writeInt16(self.securityProtocol)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -185,8 +183,7 @@ public struct BrokerRegistrationRequest: KafkaRequest {
             writer.writeInt16(self.minSupportedVersion)
             writer.writeInt16(self.maxSupportedVersion)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -234,8 +231,7 @@ public struct BrokerRegistrationResponse: KafkaResponse {
         writer.writeInt16(self.errorCode)
         writer.writeInt64(self.brokerEpoch)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -59,7 +59,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequest {
         for element in self.subscribedTopicNames ?? [] {
             try writer.writeString(element, compact: flexible, field: "SubscribedTopicNames")
         }
-        if version >= 1 {
+        if version == 1 {
             try writer.writeNullableString(self.subscribedTopicRegex, compact: flexible, field: "SubscribedTopicRegex")
         } else if self.subscribedTopicRegex != nil {
             throw .fieldNotInVersion("SubscribedTopicRegex", version: version)
@@ -70,8 +70,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -100,7 +99,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequest {
                 self.subscribedTopicNames = nil
             }
         }
-        if version >= 1 {
+        if version == 1 {
             self.subscribedTopicRegex = try reader.readNullableString("SubscribedTopicRegex", compact: flexible)
         }
         self.serverAssignor = try reader.readNullableString("ServerAssignor", compact: flexible)
@@ -144,8 +143,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequest {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -218,8 +216,7 @@ public struct ConsumerGroupHeartbeatResponse: KafkaResponse {
             writer.writeInt8(-1)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -264,8 +261,7 @@ public struct ConsumerGroupHeartbeatResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -309,8 +305,7 @@ public struct ConsumerGroupHeartbeatResponse: KafkaResponse {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -23,14 +23,13 @@ public struct ControlledShutdownRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("ControlledShutdownRequest", version: version)
         }
-        let flexible = version >= 3
+        let flexible = version == 3
         writer.writeInt32(self.brokerID)
         if version >= 2 {
             writer.writeInt64(self.brokerEpoch)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -39,7 +38,7 @@ public struct ControlledShutdownRequest: KafkaRequest {
             throw .unsupportedVersion("ControlledShutdownRequest", version: version)
         }
         self.init()
-        let flexible = version >= 3
+        let flexible = version == 3
         self.brokerID = try reader.readInt32("BrokerId")
         if version >= 2 {
             self.brokerEpoch = try reader.readInt64("BrokerEpoch")
@@ -73,15 +72,14 @@ public struct ControlledShutdownResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("ControlledShutdownResponse", version: version)
         }
-        let flexible = version >= 3
+        let flexible = version == 3
         writer.writeInt16(self.errorCode)
         try writer.writeArrayCount(self.remainingPartitions.count, compact: flexible, field: "RemainingPartitions")
         for element in self.remainingPartitions {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -90,7 +88,7 @@ public struct ControlledShutdownResponse: KafkaResponse {
             throw .unsupportedVersion("ControlledShutdownResponse", version: version)
         }
         self.init()
-        let flexible = version >= 3
+        let flexible = version == 3
         self.errorCode = try reader.readInt16("ErrorCode")
         do {
             let count = try reader.readArrayCount("RemainingPartitions", compact: flexible)
@@ -121,18 +119,17 @@ public struct ControlledShutdownResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 3
+            let flexible = version == 3
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             writer.writeInt32(self.partitionIndex)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 3
+            let flexible = version == 3
             self.topicName = try reader.readString("TopicName", compact: flexible)
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             if flexible {

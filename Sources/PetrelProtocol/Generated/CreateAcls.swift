@@ -27,8 +27,7 @@ public struct CreateAclsRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -90,8 +89,7 @@ public struct CreateAclsRequest: KafkaRequest {
             writer.writeInt8(self.operation)
             writer.writeInt8(self.permissionType)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -145,8 +143,7 @@ public struct CreateAclsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -190,8 +187,7 @@ public struct CreateAclsResponse: KafkaResponse {
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -31,12 +31,12 @@ public struct CreateDelegationTokenRequest: KafkaRequest {
             throw .unsupportedVersion("CreateDelegationTokenRequest", version: version)
         }
         let flexible = version >= 2
-        if version >= 3 {
+        if version == 3 {
             try writer.writeNullableString(self.ownerPrincipalType, compact: flexible, field: "OwnerPrincipalType")
         } else if self.ownerPrincipalType != "" {
             throw .fieldNotInVersion("OwnerPrincipalType", version: version)
         }
-        if version >= 3 {
+        if version == 3 {
             try writer.writeNullableString(self.ownerPrincipalName, compact: flexible, field: "OwnerPrincipalName")
         } else if self.ownerPrincipalName != "" {
             throw .fieldNotInVersion("OwnerPrincipalName", version: version)
@@ -47,8 +47,7 @@ public struct CreateDelegationTokenRequest: KafkaRequest {
         }
         writer.writeInt64(self.maxLifetimeMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -58,10 +57,10 @@ public struct CreateDelegationTokenRequest: KafkaRequest {
         }
         self.init()
         let flexible = version >= 2
-        if version >= 3 {
+        if version == 3 {
             self.ownerPrincipalType = try reader.readNullableString("OwnerPrincipalType", compact: flexible)
         }
-        if version >= 3 {
+        if version == 3 {
             self.ownerPrincipalName = try reader.readNullableString("OwnerPrincipalName", compact: flexible)
         }
         do {
@@ -98,8 +97,7 @@ public struct CreateDelegationTokenRequest: KafkaRequest {
             try writer.writeString(self.principalType, compact: flexible, field: "PrincipalType")
             try writer.writeString(self.principalName, compact: flexible, field: "PrincipalName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -161,12 +159,12 @@ public struct CreateDelegationTokenResponse: KafkaResponse {
         writer.writeInt16(self.errorCode)
         try writer.writeString(self.principalType, compact: flexible, field: "PrincipalType")
         try writer.writeString(self.principalName, compact: flexible, field: "PrincipalName")
-        if version >= 3 {
+        if version == 3 {
             try writer.writeString(self.tokenRequesterPrincipalType, compact: flexible, field: "TokenRequesterPrincipalType")
         } else if self.tokenRequesterPrincipalType != "" {
             throw .fieldNotInVersion("TokenRequesterPrincipalType", version: version)
         }
-        if version >= 3 {
+        if version == 3 {
             try writer.writeString(self.tokenRequesterPrincipalName, compact: flexible, field: "TokenRequesterPrincipalName")
         } else if self.tokenRequesterPrincipalName != "" {
             throw .fieldNotInVersion("TokenRequesterPrincipalName", version: version)
@@ -178,8 +176,7 @@ public struct CreateDelegationTokenResponse: KafkaResponse {
         try writer.writeBytes(self.hmac, compact: flexible, field: "Hmac")
         writer.writeInt32(self.throttleTimeMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -192,10 +189,10 @@ public struct CreateDelegationTokenResponse: KafkaResponse {
         self.errorCode = try reader.readInt16("ErrorCode")
         self.principalType = try reader.readString("PrincipalType", compact: flexible)
         self.principalName = try reader.readString("PrincipalName", compact: flexible)
-        if version >= 3 {
+        if version == 3 {
             self.tokenRequesterPrincipalType = try reader.readString("TokenRequesterPrincipalType", compact: flexible)
         }
-        if version >= 3 {
+        if version == 3 {
             self.tokenRequesterPrincipalName = try reader.readString("TokenRequesterPrincipalName", compact: flexible)
         }
         self.issueTimestampMs = try reader.readInt64("IssueTimestampMs")

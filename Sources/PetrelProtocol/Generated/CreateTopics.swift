@@ -37,8 +37,7 @@ public struct CreateTopicsRequest: KafkaRequest {
             throw .fieldNotInVersion("validateOnly", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -103,8 +102,7 @@ public struct CreateTopicsRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -160,8 +158,7 @@ public struct CreateTopicsRequest: KafkaRequest {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -203,8 +200,7 @@ public struct CreateTopicsRequest: KafkaRequest {
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeNullableString(self.value, compact: flexible, field: "Value")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -253,8 +249,7 @@ public struct CreateTopicsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -311,7 +306,7 @@ public struct CreateTopicsResponse: KafkaResponse {
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 5
             try writer.writeString(self.name, compact: flexible, field: "Name")
-            if version >= 7 {
+            if version == 7 {
                 writer.writeUuid(self.topicID)
             }
             writer.writeInt16(self.errorCode)
@@ -345,7 +340,7 @@ public struct CreateTopicsResponse: KafkaResponse {
             self.init()
             let flexible = version >= 5
             self.name = try reader.readString("Name", compact: flexible)
-            if version >= 7 {
+            if version == 7 {
                 self.topicID = try reader.readUuid("TopicId")
             }
             self.errorCode = try reader.readInt16("ErrorCode")
@@ -378,11 +373,11 @@ public struct CreateTopicsResponse: KafkaResponse {
                 for _ in 0..<taggedCount {
                     let taggedField = try reader.readTaggedField()
                     switch taggedField.tag {
-                        case 0:
-                            var tagged = taggedField.reader
-                            self.topicConfigErrorCode = try tagged.readInt16("TopicConfigErrorCode")
-                        default:
-                            self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                    case 0:
+                        var tagged = taggedField.reader
+                        self.topicConfigErrorCode = try tagged.readInt16("TopicConfigErrorCode")
+                    default:
+                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                     }
                 }
             }
@@ -406,54 +401,25 @@ public struct CreateTopicsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 5
-            if version >= 5 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 5 {
-                try writer.writeNullableString(self.value, compact: flexible, field: "Value")
-            } else if self.value != "" {
-                throw .fieldNotInVersion("Value", version: version)
-            }
-            if version >= 5 {
-                writer.writeBool(self.readOnly)
-            } else if self.readOnly != false {
-                throw .fieldNotInVersion("ReadOnly", version: version)
-            }
-            if version >= 5 {
-                writer.writeInt8(self.configSource)
-            }
-            if version >= 5 {
-                writer.writeBool(self.isSensitive)
-            } else if self.isSensitive != false {
-                throw .fieldNotInVersion("IsSensitive", version: version)
-            }
+            let flexible = true
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeNullableString(self.value, compact: flexible, field: "Value")
+            writer.writeBool(self.readOnly)
+            writer.writeInt8(self.configSource)
+            writer.writeBool(self.isSensitive)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 5
-            if version >= 5 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 5 {
-                self.value = try reader.readNullableString("Value", compact: flexible)
-            }
-            if version >= 5 {
-                self.readOnly = try reader.readBool("ReadOnly")
-            }
-            if version >= 5 {
-                self.configSource = try reader.readInt8("ConfigSource")
-            }
-            if version >= 5 {
-                self.isSensitive = try reader.readBool("IsSensitive")
-            }
+            let flexible = true
+            self.name = try reader.readString("Name", compact: flexible)
+            self.value = try reader.readNullableString("Value", compact: flexible)
+            self.readOnly = try reader.readBool("ReadOnly")
+            self.configSource = try reader.readInt8("ConfigSource")
+            self.isSensitive = try reader.readBool("IsSensitive")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -21,14 +21,13 @@ public struct DeleteGroupsRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DeleteGroupsRequest", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         try writer.writeArrayCount(self.groupsNames.count, compact: flexible, field: "GroupsNames")
         for element in self.groupsNames {
             try writer.writeString(element, compact: flexible, field: "GroupsNames")
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -37,7 +36,7 @@ public struct DeleteGroupsRequest: KafkaRequest {
             throw .unsupportedVersion("DeleteGroupsRequest", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         do {
             let count = try reader.readArrayCount("GroupsNames", compact: flexible)
             var items: [String] = []
@@ -77,15 +76,14 @@ public struct DeleteGroupsResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DeleteGroupsResponse", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt32(self.throttleTimeMs)
         try writer.writeArrayCount(self.results.count, compact: flexible, field: "Results")
         for element in self.results {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -94,7 +92,7 @@ public struct DeleteGroupsResponse: KafkaResponse {
             throw .unsupportedVersion("DeleteGroupsResponse", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         do {
             let count = try reader.readArrayCount("Results", compact: flexible)
@@ -125,18 +123,17 @@ public struct DeleteGroupsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.groupID, compact: flexible, field: "GroupId")
             writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.groupID = try reader.readString("GroupId", compact: flexible)
             self.errorCode = try reader.readInt16("ErrorCode")
             if flexible {

@@ -22,15 +22,14 @@ public struct DeleteRecordsRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DeleteRecordsRequest", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
         writer.writeInt32(self.timeoutMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -39,7 +38,7 @@ public struct DeleteRecordsRequest: KafkaRequest {
             throw .unsupportedVersion("DeleteRecordsRequest", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         do {
             let count = try reader.readArrayCount("Topics", compact: flexible)
             var items: [DeleteRecordsTopic] = []
@@ -70,21 +69,20 @@ public struct DeleteRecordsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.name = try reader.readString("Name", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -116,18 +114,17 @@ public struct DeleteRecordsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             writer.writeInt32(self.partitionIndex)
             writer.writeInt64(self.offset)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.offset = try reader.readInt64("Offset")
             if flexible {
@@ -161,15 +158,14 @@ public struct DeleteRecordsResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DeleteRecordsResponse", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt32(self.throttleTimeMs)
         try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -178,7 +174,7 @@ public struct DeleteRecordsResponse: KafkaResponse {
             throw .unsupportedVersion("DeleteRecordsResponse", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         do {
             let count = try reader.readArrayCount("Topics", compact: flexible)
@@ -209,21 +205,20 @@ public struct DeleteRecordsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.name = try reader.readString("Name", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -257,19 +252,18 @@ public struct DeleteRecordsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             writer.writeInt32(self.partitionIndex)
             writer.writeInt64(self.lowWatermark)
             writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.lowWatermark = try reader.readInt64("LowWatermark")
             self.errorCode = try reader.readInt16("ErrorCode")

@@ -26,7 +26,7 @@ public struct DeleteTopicsRequest: KafkaRequest {
             throw .unsupportedVersion("DeleteTopicsRequest", version: version)
         }
         let flexible = version >= 4
-        if version >= 6 {
+        if version == 6 {
             try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
             for element in self.topics {
                 try element.encode(into: &writer, version: version)
@@ -42,8 +42,7 @@ public struct DeleteTopicsRequest: KafkaRequest {
         }
         writer.writeInt32(self.timeoutMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -53,7 +52,7 @@ public struct DeleteTopicsRequest: KafkaRequest {
         }
         self.init()
         let flexible = version >= 4
-        if version >= 6 {
+        if version == 6 {
             do {
                 let count = try reader.readArrayCount("Topics", compact: flexible)
                 var items: [DeleteTopicState] = []
@@ -96,32 +95,19 @@ public struct DeleteTopicsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
-            if version >= 6 {
-                try writer.writeNullableString(self.name, compact: flexible, field: "Name")
-            } else if self.name != nil {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 6 {
-                writer.writeUuid(self.topicID)
-            } else if self.topicID != Uuid.zero {
-                throw .fieldNotInVersion("TopicId", version: version)
-            }
+            let flexible = true
+            try writer.writeNullableString(self.name, compact: flexible, field: "Name")
+            writer.writeUuid(self.topicID)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
-            if version >= 6 {
-                self.name = try reader.readNullableString("Name", compact: flexible)
-            }
-            if version >= 6 {
-                self.topicID = try reader.readUuid("TopicId")
-            }
+            let flexible = true
+            self.name = try reader.readNullableString("Name", compact: flexible)
+            self.topicID = try reader.readUuid("TopicId")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -162,8 +148,7 @@ public struct DeleteTopicsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -210,11 +195,11 @@ public struct DeleteTopicsResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 4
-            if !(version >= 6) && self.name == nil {
+            if !(version == 6) && self.name == nil {
                 throw .nullNotAllowed("Name", version: version)
             }
             try writer.writeNullableString(self.name, compact: flexible, field: "Name")
-            if version >= 6 {
+            if version == 6 {
                 writer.writeUuid(self.topicID)
             }
             writer.writeInt16(self.errorCode)
@@ -222,16 +207,15 @@ public struct DeleteTopicsResponse: KafkaResponse {
                 try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 4
-            self.name = if version >= 6 { try reader.readNullableString("Name", compact: flexible) } else { try reader.readString("Name", compact: flexible) }
-            if version >= 6 {
+            self.name = if version == 6 { try reader.readNullableString("Name", compact: flexible) } else { try reader.readString("Name", compact: flexible) }
+            if version == 6 {
                 self.topicID = try reader.readUuid("TopicId")
             }
             self.errorCode = try reader.readInt16("ErrorCode")

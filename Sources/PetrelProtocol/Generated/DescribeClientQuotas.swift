@@ -24,15 +24,14 @@ public struct DescribeClientQuotasRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DescribeClientQuotasRequest", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         try writer.writeArrayCount(self.components.count, compact: flexible, field: "Components")
         for element in self.components {
             try element.encode(into: &writer, version: version)
         }
         writer.writeBool(self.strict)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -41,7 +40,7 @@ public struct DescribeClientQuotasRequest: KafkaRequest {
             throw .unsupportedVersion("DescribeClientQuotasRequest", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         do {
             let count = try reader.readArrayCount("Components", compact: flexible)
             var items: [ComponentData] = []
@@ -74,19 +73,18 @@ public struct DescribeClientQuotasRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.entityType, compact: flexible, field: "EntityType")
             writer.writeInt8(self.matchType)
             try writer.writeNullableString(self.match, compact: flexible, field: "Match")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.entityType = try reader.readString("EntityType", compact: flexible)
             self.matchType = try reader.readInt8("MatchType")
             self.match = try reader.readNullableString("Match", compact: flexible)
@@ -125,7 +123,7 @@ public struct DescribeClientQuotasResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DescribeClientQuotasResponse", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         writer.writeInt32(self.throttleTimeMs)
         writer.writeInt16(self.errorCode)
         try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
@@ -134,8 +132,7 @@ public struct DescribeClientQuotasResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -144,7 +141,7 @@ public struct DescribeClientQuotasResponse: KafkaResponse {
             throw .unsupportedVersion("DescribeClientQuotasResponse", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         self.errorCode = try reader.readInt16("ErrorCode")
         self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
@@ -181,7 +178,7 @@ public struct DescribeClientQuotasResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeArrayCount(self.entity.count, compact: flexible, field: "Entity")
             for element in self.entity {
                 try element.encode(into: &writer, version: version)
@@ -191,14 +188,13 @@ public struct DescribeClientQuotasResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             do {
                 let count = try reader.readArrayCount("Entity", compact: flexible)
                 var items: [EntityData] = []
@@ -238,18 +234,17 @@ public struct DescribeClientQuotasResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.entityType, compact: flexible, field: "EntityType")
             try writer.writeNullableString(self.entityName, compact: flexible, field: "EntityName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.entityType = try reader.readString("EntityType", compact: flexible)
             self.entityName = try reader.readNullableString("EntityName", compact: flexible)
             if flexible {
@@ -273,18 +268,17 @@ public struct DescribeClientQuotasResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.key, compact: flexible, field: "Key")
             writer.writeFloat64(self.value)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.key = try reader.readString("Key", compact: flexible)
             self.value = try reader.readFloat64("Value")
             if flexible {

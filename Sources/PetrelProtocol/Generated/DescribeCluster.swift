@@ -25,14 +25,13 @@ public struct DescribeClusterRequest: KafkaRequest {
         }
         let flexible = true
         writer.writeBool(self.includeClusterAuthorizedOperations)
-        if version >= 1 {
+        if version == 1 {
             writer.writeInt8(self.endpointType)
         } else if self.endpointType != 1 {
             throw .fieldNotInVersion("EndpointType", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -43,7 +42,7 @@ public struct DescribeClusterRequest: KafkaRequest {
         self.init()
         let flexible = true
         self.includeClusterAuthorizedOperations = try reader.readBool("IncludeClusterAuthorizedOperations")
-        if version >= 1 {
+        if version == 1 {
             self.endpointType = try reader.readInt8("EndpointType")
         }
         if flexible {
@@ -92,7 +91,7 @@ public struct DescribeClusterResponse: KafkaResponse {
         writer.writeInt32(self.throttleTimeMs)
         writer.writeInt16(self.errorCode)
         try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
-        if version >= 1 {
+        if version == 1 {
             writer.writeInt8(self.endpointType)
         } else if self.endpointType != 1 {
             throw .fieldNotInVersion("EndpointType", version: version)
@@ -105,8 +104,7 @@ public struct DescribeClusterResponse: KafkaResponse {
         }
         writer.writeInt32(self.clusterAuthorizedOperations)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -119,7 +117,7 @@ public struct DescribeClusterResponse: KafkaResponse {
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         self.errorCode = try reader.readInt16("ErrorCode")
         self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
-        if version >= 1 {
+        if version == 1 {
             self.endpointType = try reader.readInt8("EndpointType")
         }
         self.clusterID = try reader.readString("ClusterId", compact: flexible)
@@ -164,8 +162,7 @@ public struct DescribeClusterResponse: KafkaResponse {
             writer.writeInt32(self.port)
             try writer.writeNullableString(self.rack, compact: flexible, field: "Rack")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -25,7 +25,7 @@ public struct DescribeConfigsRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DescribeConfigsRequest", version: version)
         }
-        let flexible = version >= 4
+        let flexible = version == 4
         try writer.writeArrayCount(self.resources.count, compact: flexible, field: "Resources")
         for element in self.resources {
             try element.encode(into: &writer, version: version)
@@ -41,8 +41,7 @@ public struct DescribeConfigsRequest: KafkaRequest {
             throw .fieldNotInVersion("IncludeDocumentation", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -51,7 +50,7 @@ public struct DescribeConfigsRequest: KafkaRequest {
             throw .unsupportedVersion("DescribeConfigsRequest", version: version)
         }
         self.init()
-        let flexible = version >= 4
+        let flexible = version == 4
         do {
             let count = try reader.readArrayCount("Resources", compact: flexible)
             var items: [DescribeConfigsResource] = []
@@ -89,7 +88,7 @@ public struct DescribeConfigsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
+            let flexible = version == 4
             writer.writeInt8(self.resourceType)
             try writer.writeString(self.resourceName, compact: flexible, field: "ResourceName")
             try writer.writeNullableArrayCount(self.configurationKeys?.count, compact: flexible, field: "ConfigurationKeys")
@@ -97,14 +96,13 @@ public struct DescribeConfigsRequest: KafkaRequest {
                 try writer.writeString(element, compact: flexible, field: "ConfigurationKeys")
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
+            let flexible = version == 4
             self.resourceType = try reader.readInt8("ResourceType")
             self.resourceName = try reader.readString("ResourceName", compact: flexible)
             do {
@@ -151,15 +149,14 @@ public struct DescribeConfigsResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DescribeConfigsResponse", version: version)
         }
-        let flexible = version >= 4
+        let flexible = version == 4
         writer.writeInt32(self.throttleTimeMs)
         try writer.writeArrayCount(self.results.count, compact: flexible, field: "Results")
         for element in self.results {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -168,7 +165,7 @@ public struct DescribeConfigsResponse: KafkaResponse {
             throw .unsupportedVersion("DescribeConfigsResponse", version: version)
         }
         self.init()
-        let flexible = version >= 4
+        let flexible = version == 4
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         do {
             let count = try reader.readArrayCount("Results", compact: flexible)
@@ -206,7 +203,7 @@ public struct DescribeConfigsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
+            let flexible = version == 4
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             writer.writeInt8(self.resourceType)
@@ -216,14 +213,13 @@ public struct DescribeConfigsResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
+            let flexible = version == 4
             self.errorCode = try reader.readInt16("ErrorCode")
             self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
             self.resourceType = try reader.readInt8("ResourceType")
@@ -273,11 +269,11 @@ public struct DescribeConfigsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
+            let flexible = version == 4
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeNullableString(self.value, compact: flexible, field: "Value")
             writer.writeBool(self.readOnly)
-            if version <= 0 {
+            if version == 0 {
                 writer.writeBool(self.isDefault)
             } else if self.isDefault != false {
                 throw .fieldNotInVersion("IsDefault", version: version)
@@ -299,18 +295,17 @@ public struct DescribeConfigsResponse: KafkaResponse {
                 try writer.writeNullableString(self.documentation, compact: flexible, field: "Documentation")
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
+            let flexible = version == 4
             self.name = try reader.readString("Name", compact: flexible)
             self.value = try reader.readNullableString("Value", compact: flexible)
             self.readOnly = try reader.readBool("ReadOnly")
-            if version <= 0 {
+            if version == 0 {
                 self.isDefault = try reader.readBool("IsDefault")
             }
             if version >= 1 {
@@ -357,40 +352,21 @@ public struct DescribeConfigsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
-            if version >= 1 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 1 {
-                try writer.writeNullableString(self.value, compact: flexible, field: "Value")
-            } else if self.value != "" {
-                throw .fieldNotInVersion("Value", version: version)
-            }
-            if version >= 1 {
-                writer.writeInt8(self.source)
-            } else if self.source != 0 {
-                throw .fieldNotInVersion("Source", version: version)
-            }
+            let flexible = version == 4
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeNullableString(self.value, compact: flexible, field: "Value")
+            writer.writeInt8(self.source)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
-            if version >= 1 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 1 {
-                self.value = try reader.readNullableString("Value", compact: flexible)
-            }
-            if version >= 1 {
-                self.source = try reader.readInt8("Source")
-            }
+            let flexible = version == 4
+            self.name = try reader.readString("Name", compact: flexible)
+            self.value = try reader.readNullableString("Value", compact: flexible)
+            self.source = try reader.readInt8("Source")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -28,8 +28,7 @@ public struct DescribeDelegationTokenRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -76,8 +75,7 @@ public struct DescribeDelegationTokenRequest: KafkaRequest {
             try writer.writeString(self.principalType, compact: flexible, field: "PrincipalType")
             try writer.writeString(self.principalName, compact: flexible, field: "PrincipalName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -127,8 +125,7 @@ public struct DescribeDelegationTokenResponse: KafkaResponse {
         }
         writer.writeInt32(self.throttleTimeMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -188,12 +185,12 @@ public struct DescribeDelegationTokenResponse: KafkaResponse {
             let flexible = version >= 2
             try writer.writeString(self.principalType, compact: flexible, field: "PrincipalType")
             try writer.writeString(self.principalName, compact: flexible, field: "PrincipalName")
-            if version >= 3 {
+            if version == 3 {
                 try writer.writeString(self.tokenRequesterPrincipalType, compact: flexible, field: "TokenRequesterPrincipalType")
             } else if self.tokenRequesterPrincipalType != "" {
                 throw .fieldNotInVersion("TokenRequesterPrincipalType", version: version)
             }
-            if version >= 3 {
+            if version == 3 {
                 try writer.writeString(self.tokenRequesterPrincipalName, compact: flexible, field: "TokenRequesterPrincipalName")
             } else if self.tokenRequesterPrincipalName != "" {
                 throw .fieldNotInVersion("TokenRequesterPrincipalName", version: version)
@@ -208,8 +205,7 @@ public struct DescribeDelegationTokenResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -218,10 +214,10 @@ public struct DescribeDelegationTokenResponse: KafkaResponse {
             let flexible = version >= 2
             self.principalType = try reader.readString("PrincipalType", compact: flexible)
             self.principalName = try reader.readString("PrincipalName", compact: flexible)
-            if version >= 3 {
+            if version == 3 {
                 self.tokenRequesterPrincipalType = try reader.readString("TokenRequesterPrincipalType", compact: flexible)
             }
-            if version >= 3 {
+            if version == 3 {
                 self.tokenRequesterPrincipalName = try reader.readString("TokenRequesterPrincipalName", compact: flexible)
             }
             self.issueTimestamp = try reader.readInt64("IssueTimestamp")
@@ -263,8 +259,7 @@ public struct DescribeDelegationTokenResponse: KafkaResponse {
             try writer.writeString(self.principalType, compact: flexible, field: "PrincipalType")
             try writer.writeString(self.principalName, compact: flexible, field: "PrincipalName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

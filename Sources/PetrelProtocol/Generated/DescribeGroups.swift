@@ -22,7 +22,7 @@ public struct DescribeGroupsRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DescribeGroupsRequest", version: version)
         }
-        let flexible = version >= 5
+        let flexible = version == 5
         try writer.writeArrayCount(self.groups.count, compact: flexible, field: "Groups")
         for element in self.groups {
             try writer.writeString(element, compact: flexible, field: "Groups")
@@ -33,8 +33,7 @@ public struct DescribeGroupsRequest: KafkaRequest {
             throw .fieldNotInVersion("IncludeAuthorizedOperations", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -43,7 +42,7 @@ public struct DescribeGroupsRequest: KafkaRequest {
             throw .unsupportedVersion("DescribeGroupsRequest", version: version)
         }
         self.init()
-        let flexible = version >= 5
+        let flexible = version == 5
         do {
             let count = try reader.readArrayCount("Groups", compact: flexible)
             var items: [String] = []
@@ -86,7 +85,7 @@ public struct DescribeGroupsResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("DescribeGroupsResponse", version: version)
         }
-        let flexible = version >= 5
+        let flexible = version == 5
         if version >= 1 {
             writer.writeInt32(self.throttleTimeMs)
         }
@@ -95,8 +94,7 @@ public struct DescribeGroupsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -105,7 +103,7 @@ public struct DescribeGroupsResponse: KafkaResponse {
             throw .unsupportedVersion("DescribeGroupsResponse", version: version)
         }
         self.init()
-        let flexible = version >= 5
+        let flexible = version == 5
         if version >= 1 {
             self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         }
@@ -148,7 +146,7 @@ public struct DescribeGroupsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 5
+            let flexible = version == 5
             writer.writeInt16(self.errorCode)
             try writer.writeString(self.groupID, compact: flexible, field: "GroupId")
             try writer.writeString(self.groupState, compact: flexible, field: "GroupState")
@@ -164,14 +162,13 @@ public struct DescribeGroupsResponse: KafkaResponse {
                 throw .fieldNotInVersion("AuthorizedOperations", version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 5
+            let flexible = version == 5
             self.errorCode = try reader.readInt16("ErrorCode")
             self.groupID = try reader.readString("GroupId", compact: flexible)
             self.groupState = try reader.readString("GroupState", compact: flexible)
@@ -219,7 +216,7 @@ public struct DescribeGroupsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 5
+            let flexible = version == 5
             try writer.writeString(self.memberID, compact: flexible, field: "MemberId")
             if version >= 4 {
                 try writer.writeNullableString(self.groupInstanceID, compact: flexible, field: "GroupInstanceId")
@@ -229,14 +226,13 @@ public struct DescribeGroupsResponse: KafkaResponse {
             try writer.writeBytes(self.memberMetadata, compact: flexible, field: "MemberMetadata")
             try writer.writeBytes(self.memberAssignment, compact: flexible, field: "MemberAssignment")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 5
+            let flexible = version == 5
             self.memberID = try reader.readString("MemberId", compact: flexible)
             if version >= 4 {
                 self.groupInstanceID = try reader.readNullableString("GroupInstanceId", compact: flexible)

@@ -28,8 +28,7 @@ public struct DescribeLogDirsRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -79,8 +78,7 @@ public struct DescribeLogDirsRequest: KafkaRequest {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -140,8 +138,7 @@ public struct DescribeLogDirsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -197,15 +194,14 @@ public struct DescribeLogDirsResponse: KafkaResponse {
             for element in self.topics {
                 try element.encode(into: &writer, version: version)
             }
-            if version >= 4 {
+            if version == 4 {
                 writer.writeInt64(self.totalBytes)
             }
-            if version >= 4 {
+            if version == 4 {
                 writer.writeInt64(self.usableBytes)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -223,10 +219,10 @@ public struct DescribeLogDirsResponse: KafkaResponse {
                 }
                 self.topics = items
             }
-            if version >= 4 {
+            if version == 4 {
                 self.totalBytes = try reader.readInt64("TotalBytes")
             }
-            if version >= 4 {
+            if version == 4 {
                 self.usableBytes = try reader.readInt64("UsableBytes")
             }
             if flexible {
@@ -257,8 +253,7 @@ public struct DescribeLogDirsResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -308,8 +303,7 @@ public struct DescribeLogDirsResponse: KafkaResponse {
             writer.writeInt64(self.offsetLag)
             writer.writeBool(self.isFutureKey)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

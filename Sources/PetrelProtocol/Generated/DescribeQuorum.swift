@@ -26,8 +26,7 @@ public struct DescribeQuorumRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -73,8 +72,7 @@ public struct DescribeQuorumRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -113,8 +111,7 @@ public struct DescribeQuorumRequest: KafkaRequest {
             let flexible = true
             writer.writeInt32(self.partitionIndex)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -158,14 +155,14 @@ public struct DescribeQuorumResponse: KafkaResponse {
         }
         let flexible = true
         writer.writeInt16(self.errorCode)
-        if version >= 2 {
+        if version == 2 {
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
         }
         try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
-        if version >= 2 {
+        if version == 2 {
             try writer.writeArrayCount(self.nodes.count, compact: flexible, field: "Nodes")
             for element in self.nodes {
                 try element.encode(into: &writer, version: version)
@@ -174,8 +171,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
             throw .fieldNotInVersion("Nodes", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -186,7 +182,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
         self.init()
         let flexible = true
         self.errorCode = try reader.readInt16("ErrorCode")
-        if version >= 2 {
+        if version == 2 {
             self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
         }
         do {
@@ -198,7 +194,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
             }
             self.topics = items
         }
-        if version >= 2 {
+        if version == 2 {
             do {
                 let count = try reader.readArrayCount("Nodes", compact: flexible)
                 var items: [Node] = []
@@ -236,8 +232,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -290,7 +285,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
             let flexible = true
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
-            if version >= 2 {
+            if version == 2 {
                 try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             }
             writer.writeInt32(self.leaderID)
@@ -305,8 +300,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -315,7 +309,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
             let flexible = true
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.errorCode = try reader.readInt16("ErrorCode")
-            if version >= 2 {
+            if version == 2 {
                 self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
             }
             self.leaderID = try reader.readInt32("LeaderId")
@@ -371,7 +365,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = true
             writer.writeInt32(self.replicaID)
-            if version >= 2 {
+            if version == 2 {
                 writer.writeUuid(self.replicaDirectoryID)
             } else if self.replicaDirectoryID != Uuid.zero {
                 throw .fieldNotInVersion("ReplicaDirectoryId", version: version)
@@ -384,8 +378,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
                 writer.writeInt64(self.lastCaughtUpTimestamp)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -393,7 +386,7 @@ public struct DescribeQuorumResponse: KafkaResponse {
             self.init()
             let flexible = true
             self.replicaID = try reader.readInt32("ReplicaId")
-            if version >= 2 {
+            if version == 2 {
                 self.replicaDirectoryID = try reader.readUuid("ReplicaDirectoryId")
             }
             self.logEndOffset = try reader.readInt64("LogEndOffset")
@@ -425,41 +418,28 @@ public struct DescribeQuorumResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = true
-            if version >= 2 {
-                writer.writeInt32(self.nodeID)
-            } else if self.nodeID != 0 {
-                throw .fieldNotInVersion("NodeId", version: version)
-            }
-            if version >= 2 {
-                try writer.writeArrayCount(self.listeners.count, compact: flexible, field: "Listeners")
-                for element in self.listeners {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.listeners != [] {
-                throw .fieldNotInVersion("Listeners", version: version)
+            writer.writeInt32(self.nodeID)
+            try writer.writeArrayCount(self.listeners.count, compact: flexible, field: "Listeners")
+            for element in self.listeners {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = true
-            if version >= 2 {
-                self.nodeID = try reader.readInt32("NodeId")
-            }
-            if version >= 2 {
-                do {
-                    let count = try reader.readArrayCount("Listeners", compact: flexible)
-                    var items: [Listener] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try Listener(from: &reader, version: version))
-                    }
-                    self.listeners = items
+            self.nodeID = try reader.readInt32("NodeId")
+            do {
+                let count = try reader.readArrayCount("Listeners", compact: flexible)
+                var items: [Listener] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try Listener(from: &reader, version: version))
                 }
+                self.listeners = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -485,39 +465,20 @@ public struct DescribeQuorumResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = true
-            if version >= 2 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 2 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 2 {
-                writer.writeUInt16(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = true
-            if version >= 2 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 2 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 2 {
-                self.port = try reader.readUInt16("Port")
-            }
+            self.name = try reader.readString("Name", compact: flexible)
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readUInt16("Port")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

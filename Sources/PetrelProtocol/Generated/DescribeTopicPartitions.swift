@@ -37,8 +37,7 @@ public struct DescribeTopicPartitionsRequest: KafkaRequest {
             writer.writeInt8(-1)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -84,8 +83,7 @@ public struct DescribeTopicPartitionsRequest: KafkaRequest {
             let flexible = true
             try writer.writeString(self.name, compact: flexible, field: "Name")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -118,8 +116,7 @@ public struct DescribeTopicPartitionsRequest: KafkaRequest {
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             writer.writeInt32(self.partitionIndex)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -174,8 +171,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponse {
             writer.writeInt8(-1)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -239,8 +235,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponse {
             }
             writer.writeInt32(self.topicAuthorizedOperations)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -322,8 +317,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponse {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -412,8 +406,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponse {
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             writer.writeInt32(self.partitionIndex)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -26,7 +26,7 @@ public struct ElectLeadersRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("ElectLeadersRequest", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         if version >= 1 {
             writer.writeInt8(self.electionType)
         } else if self.electionType != 0 {
@@ -38,8 +38,7 @@ public struct ElectLeadersRequest: KafkaRequest {
         }
         writer.writeInt32(self.timeoutMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -48,7 +47,7 @@ public struct ElectLeadersRequest: KafkaRequest {
             throw .unsupportedVersion("ElectLeadersRequest", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         if version >= 1 {
             self.electionType = try reader.readInt8("ElectionType")
         }
@@ -86,21 +85,20 @@ public struct ElectLeadersRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.topic, compact: flexible, field: "Topic")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.topic = try reader.readString("Topic", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -145,7 +143,7 @@ public struct ElectLeadersResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("ElectLeadersResponse", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt32(self.throttleTimeMs)
         if version >= 1 {
             writer.writeInt16(self.errorCode)
@@ -157,8 +155,7 @@ public struct ElectLeadersResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -167,7 +164,7 @@ public struct ElectLeadersResponse: KafkaResponse {
             throw .unsupportedVersion("ElectLeadersResponse", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         if version >= 1 {
             self.errorCode = try reader.readInt16("ErrorCode")
@@ -201,21 +198,20 @@ public struct ElectLeadersResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             try writer.writeString(self.topic, compact: flexible, field: "Topic")
             try writer.writeArrayCount(self.partitionResult.count, compact: flexible, field: "PartitionResult")
             for element in self.partitionResult {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.topic = try reader.readString("Topic", compact: flexible)
             do {
                 let count = try reader.readArrayCount("PartitionResult", compact: flexible)
@@ -249,19 +245,18 @@ public struct ElectLeadersResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
+            let flexible = version == 2
             writer.writeInt32(self.partitionID)
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
+            let flexible = version == 2
             self.partitionID = try reader.readInt32("PartitionId")
             self.errorCode = try reader.readInt16("ErrorCode")
             self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)

@@ -24,21 +24,20 @@ public struct EndQuorumEpochRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("EndQuorumEpochRequest", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         try writer.writeNullableString(self.clusterID, compact: flexible, field: "ClusterId")
         try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
-        if version >= 1 {
+        if version == 1 {
             try writer.writeArrayCount(self.leaderEndpoints.count, compact: flexible, field: "LeaderEndpoints")
             for element in self.leaderEndpoints {
                 try element.encode(into: &writer, version: version)
             }
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -47,7 +46,7 @@ public struct EndQuorumEpochRequest: KafkaRequest {
             throw .unsupportedVersion("EndQuorumEpochRequest", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.clusterID = try reader.readNullableString("ClusterId", compact: flexible)
         do {
             let count = try reader.readArrayCount("Topics", compact: flexible)
@@ -58,7 +57,7 @@ public struct EndQuorumEpochRequest: KafkaRequest {
             }
             self.topics = items
         }
-        if version >= 1 {
+        if version == 1 {
             do {
                 let count = try reader.readArrayCount("LeaderEndpoints", compact: flexible)
                 var items: [LeaderEndpoint] = []
@@ -89,21 +88,20 @@ public struct EndQuorumEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.topicName = try reader.readString("TopicName", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -141,35 +139,34 @@ public struct EndQuorumEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt32(self.partitionIndex)
             writer.writeInt32(self.leaderID)
             writer.writeInt32(self.leaderEpoch)
-            if version <= 0 {
+            if version == 0 {
                 try writer.writeArrayCount(self.preferredSuccessors.count, compact: flexible, field: "PreferredSuccessors")
                 for element in self.preferredSuccessors {
                     writer.writeInt32(element)
                 }
             }
-            if version >= 1 {
+            if version == 1 {
                 try writer.writeArrayCount(self.preferredCandidates.count, compact: flexible, field: "PreferredCandidates")
                 for element in self.preferredCandidates {
                     try element.encode(into: &writer, version: version)
                 }
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.leaderID = try reader.readInt32("LeaderId")
             self.leaderEpoch = try reader.readInt32("LeaderEpoch")
-            if version <= 0 {
+            if version == 0 {
                 do {
                     let count = try reader.readArrayCount("PreferredSuccessors", compact: flexible)
                     var items: [Int32] = []
@@ -180,7 +177,7 @@ public struct EndQuorumEpochRequest: KafkaRequest {
                     self.preferredSuccessors = items
                 }
             }
-            if version >= 1 {
+            if version == 1 {
                 do {
                     let count = try reader.readArrayCount("PreferredCandidates", compact: flexible)
                     var items: [ReplicaInfo] = []
@@ -212,32 +209,19 @@ public struct EndQuorumEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
-            if version >= 1 {
-                writer.writeInt32(self.candidateID)
-            } else if self.candidateID != 0 {
-                throw .fieldNotInVersion("CandidateId", version: version)
-            }
-            if version >= 1 {
-                writer.writeUuid(self.candidateDirectoryID)
-            } else if self.candidateDirectoryID != Uuid.zero {
-                throw .fieldNotInVersion("CandidateDirectoryId", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.candidateID)
+            writer.writeUuid(self.candidateDirectoryID)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
-            if version >= 1 {
-                self.candidateID = try reader.readInt32("CandidateId")
-            }
-            if version >= 1 {
-                self.candidateDirectoryID = try reader.readUuid("CandidateDirectoryId")
-            }
+            let flexible = true
+            self.candidateID = try reader.readInt32("CandidateId")
+            self.candidateDirectoryID = try reader.readUuid("CandidateDirectoryId")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -261,40 +245,21 @@ public struct EndQuorumEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
-            if version >= 1 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 1 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 1 {
-                writer.writeUInt16(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
+            let flexible = true
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
-            if version >= 1 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 1 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 1 {
-                self.port = try reader.readUInt16("Port")
-            }
+            let flexible = true
+            self.name = try reader.readString("Name", compact: flexible)
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readUInt16("Port")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -327,13 +292,13 @@ public struct EndQuorumEpochResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("EndQuorumEpochResponse", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         writer.writeInt16(self.errorCode)
         try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
-        if !(version >= 1) && self.nodeEndpoints != [] {
+        if !(version == 1) && self.nodeEndpoints != [] {
             throw .fieldNotInVersion("NodeEndpoints", version: version)
         }
         if flexible {
@@ -355,7 +320,7 @@ public struct EndQuorumEpochResponse: KafkaResponse {
             throw .unsupportedVersion("EndQuorumEpochResponse", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.errorCode = try reader.readInt16("ErrorCode")
         do {
             let count = try reader.readArrayCount("Topics", compact: flexible)
@@ -371,19 +336,19 @@ public struct EndQuorumEpochResponse: KafkaResponse {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
-                            var items: [NodeEndpoint] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try NodeEndpoint(from: &tagged, version: version))
-                            }
-                            self.nodeEndpoints = items
+                case 0:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
+                        var items: [NodeEndpoint] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try NodeEndpoint(from: &tagged, version: version))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.nodeEndpoints = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -400,21 +365,20 @@ public struct EndQuorumEpochResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.topicName = try reader.readString("TopicName", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -450,20 +414,19 @@ public struct EndQuorumEpochResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
             writer.writeInt32(self.leaderID)
             writer.writeInt32(self.leaderEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.errorCode = try reader.readInt16("ErrorCode")
             self.leaderID = try reader.readInt32("LeaderId")
@@ -491,40 +454,21 @@ public struct EndQuorumEpochResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
-            if version >= 1 {
-                writer.writeInt32(self.nodeID)
-            } else if self.nodeID != 0 {
-                throw .fieldNotInVersion("NodeId", version: version)
-            }
-            if version >= 1 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 1 {
-                writer.writeUInt16(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.nodeID)
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
-            if version >= 1 {
-                self.nodeID = try reader.readInt32("NodeId")
-            }
-            if version >= 1 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 1 {
-                self.port = try reader.readUInt16("Port")
-            }
+            let flexible = true
+            self.nodeID = try reader.readInt32("NodeId")
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readUInt16("Port")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

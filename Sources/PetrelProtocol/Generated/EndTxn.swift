@@ -33,8 +33,7 @@ public struct EndTxnRequest: KafkaRequest {
         writer.writeInt16(self.producerEpoch)
         writer.writeBool(self.committed)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -85,15 +84,14 @@ public struct EndTxnResponse: KafkaResponse {
         let flexible = version >= 3
         writer.writeInt32(self.throttleTimeMs)
         writer.writeInt16(self.errorCode)
-        if version >= 5 {
+        if version == 5 {
             writer.writeInt64(self.producerID)
         }
-        if version >= 5 {
+        if version == 5 {
             writer.writeInt16(self.producerEpoch)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -105,10 +103,10 @@ public struct EndTxnResponse: KafkaResponse {
         let flexible = version >= 3
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         self.errorCode = try reader.readInt16("ErrorCode")
-        if version >= 5 {
+        if version == 5 {
             self.producerID = try reader.readInt64("ProducerId")
         }
-        if version >= 5 {
+        if version == 5 {
             self.producerEpoch = try reader.readInt16("ProducerEpoch")
         }
         if flexible {

@@ -30,8 +30,7 @@ public struct EnvelopeRequest: KafkaRequest {
         try writer.writeNullableBytes(self.requestPrincipal, compact: flexible, field: "RequestPrincipal")
         try writer.writeBytes(self.clientHostAddress, compact: flexible, field: "ClientHostAddress")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -77,8 +76,7 @@ public struct EnvelopeResponse: KafkaResponse {
         try writer.writeNullableBytes(self.responseData, compact: flexible, field: "ResponseData")
         writer.writeInt16(self.errorCode)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

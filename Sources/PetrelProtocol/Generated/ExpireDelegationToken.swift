@@ -23,12 +23,11 @@ public struct ExpireDelegationTokenRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("ExpireDelegationTokenRequest", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         try writer.writeBytes(self.hmac, compact: flexible, field: "Hmac")
         writer.writeInt64(self.expiryTimePeriodMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -37,7 +36,7 @@ public struct ExpireDelegationTokenRequest: KafkaRequest {
             throw .unsupportedVersion("ExpireDelegationTokenRequest", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.hmac = try reader.readBytes("Hmac", compact: flexible)
         self.expiryTimePeriodMs = try reader.readInt64("ExpiryTimePeriodMs")
         if flexible {
@@ -72,13 +71,12 @@ public struct ExpireDelegationTokenResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("ExpireDelegationTokenResponse", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt16(self.errorCode)
         writer.writeInt64(self.expiryTimestampMs)
         writer.writeInt32(self.throttleTimeMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -87,7 +85,7 @@ public struct ExpireDelegationTokenResponse: KafkaResponse {
             throw .unsupportedVersion("ExpireDelegationTokenResponse", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.errorCode = try reader.readInt16("ErrorCode")
         self.expiryTimestampMs = try reader.readInt64("ExpiryTimestampMs")
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")

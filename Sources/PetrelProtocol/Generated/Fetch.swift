@@ -156,14 +156,14 @@ public struct FetchRequest: KafkaRequest {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        self.clusterID = try tagged.readNullableString("ClusterId", compact: true)
-                    case 1 where version >= 15:
-                        var tagged = taggedField.reader
-                        self.replicaState = try ReplicaState(from: &tagged, version: version)
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                case 0:
+                    var tagged = taggedField.reader
+                    self.clusterID = try tagged.readNullableString("ClusterId", compact: true)
+                case 1 where version >= 15:
+                    var tagged = taggedField.reader
+                    self.replicaState = try ReplicaState(from: &tagged, version: version)
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -181,32 +181,19 @@ public struct FetchRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 12
-            if version >= 15 {
-                writer.writeInt32(self.replicaID)
-            } else if self.replicaID != -1 {
-                throw .fieldNotInVersion("ReplicaId", version: version)
-            }
-            if version >= 15 {
-                writer.writeInt64(self.replicaEpoch)
-            } else if self.replicaEpoch != -1 {
-                throw .fieldNotInVersion("ReplicaEpoch", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.replicaID)
+            writer.writeInt64(self.replicaEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 12
-            if version >= 15 {
-                self.replicaID = try reader.readInt32("ReplicaId")
-            }
-            if version >= 15 {
-                self.replicaEpoch = try reader.readInt64("ReplicaEpoch")
-            }
+            let flexible = true
+            self.replicaID = try reader.readInt32("ReplicaId")
+            self.replicaEpoch = try reader.readInt64("ReplicaEpoch")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -242,8 +229,7 @@ public struct FetchRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -315,7 +301,7 @@ public struct FetchRequest: KafkaRequest {
             writer.writeInt32(self.partitionMaxBytes)
             if flexible {
                 var taggedFields: [TaggedField] = []
-                if version >= 17 && self.replicaDirectoryID != Uuid.zero {
+                if version == 17 && self.replicaDirectoryID != Uuid.zero {
                     var tagged = KafkaWriter()
                     tagged.writeUuid(self.replicaDirectoryID)
                     taggedFields.append(TaggedField(tag: 0, data: tagged.buffer))
@@ -344,11 +330,11 @@ public struct FetchRequest: KafkaRequest {
                 for _ in 0..<taggedCount {
                     let taggedField = try reader.readTaggedField()
                     switch taggedField.tag {
-                        case 0 where version >= 17:
-                            var tagged = taggedField.reader
-                            self.replicaDirectoryID = try tagged.readUuid("ReplicaDirectoryId")
-                        default:
-                            self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                    case 0 where version == 17:
+                        var tagged = taggedField.reader
+                        self.replicaDirectoryID = try tagged.readUuid("ReplicaDirectoryId")
+                    default:
+                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                     }
                 }
             }
@@ -369,45 +355,38 @@ public struct FetchRequest: KafkaRequest {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 12
-            if version >= 7 && version <= 12 {
+            if version <= 12 {
                 try writer.writeString(self.topic, compact: flexible, field: "Topic")
             }
             if version >= 13 {
                 writer.writeUuid(self.topicID)
             }
-            if version >= 7 {
-                try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
-                for element in self.partitions {
-                    writer.writeInt32(element)
-                }
-            } else if self.partitions != [] {
-                throw .fieldNotInVersion("Partitions", version: version)
+            try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
+            for element in self.partitions {
+                writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 12
-            if version >= 7 && version <= 12 {
+            if version <= 12 {
                 self.topic = try reader.readString("Topic", compact: flexible)
             }
             if version >= 13 {
                 self.topicID = try reader.readUuid("TopicId")
             }
-            if version >= 7 {
-                do {
-                    let count = try reader.readArrayCount("Partitions", compact: flexible)
-                    var items: [Int32] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try reader.readInt32("Partitions"))
-                    }
-                    self.partitions = items
+            do {
+                let count = try reader.readArrayCount("Partitions", compact: flexible)
+                var items: [Int32] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try reader.readInt32("Partitions"))
                 }
+                self.partitions = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -509,19 +488,19 @@ public struct FetchResponse: KafkaResponse {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0 where version >= 16:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
-                            var items: [NodeEndpoint] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try NodeEndpoint(from: &tagged, version: version))
-                            }
-                            self.nodeEndpoints = items
+                case 0 where version >= 16:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
+                        var items: [NodeEndpoint] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try NodeEndpoint(from: &tagged, version: version))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.nodeEndpoints = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -552,8 +531,7 @@ public struct FetchResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -708,17 +686,17 @@ public struct FetchResponse: KafkaResponse {
                 for _ in 0..<taggedCount {
                     let taggedField = try reader.readTaggedField()
                     switch taggedField.tag {
-                        case 0:
-                            var tagged = taggedField.reader
-                            self.divergingEpoch = try EpochEndOffset(from: &tagged, version: version)
-                        case 1:
-                            var tagged = taggedField.reader
-                            self.currentLeader = try LeaderIdAndEpoch(from: &tagged, version: version)
-                        case 2:
-                            var tagged = taggedField.reader
-                            self.snapshotID = try SnapshotId(from: &tagged, version: version)
-                        default:
-                            self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                    case 0:
+                        var tagged = taggedField.reader
+                        self.divergingEpoch = try EpochEndOffset(from: &tagged, version: version)
+                    case 1:
+                        var tagged = taggedField.reader
+                        self.currentLeader = try LeaderIdAndEpoch(from: &tagged, version: version)
+                    case 2:
+                        var tagged = taggedField.reader
+                        self.snapshotID = try SnapshotId(from: &tagged, version: version)
+                    default:
+                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                     }
                 }
             }
@@ -736,32 +714,19 @@ public struct FetchResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 12
-            if version >= 12 {
-                writer.writeInt32(self.epoch)
-            } else if self.epoch != -1 {
-                throw .fieldNotInVersion("Epoch", version: version)
-            }
-            if version >= 12 {
-                writer.writeInt64(self.endOffset)
-            } else if self.endOffset != -1 {
-                throw .fieldNotInVersion("EndOffset", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.epoch)
+            writer.writeInt64(self.endOffset)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 12
-            if version >= 12 {
-                self.epoch = try reader.readInt32("Epoch")
-            }
-            if version >= 12 {
-                self.endOffset = try reader.readInt64("EndOffset")
-            }
+            let flexible = true
+            self.epoch = try reader.readInt32("Epoch")
+            self.endOffset = try reader.readInt64("EndOffset")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -783,32 +748,19 @@ public struct FetchResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 12
-            if version >= 12 {
-                writer.writeInt32(self.leaderID)
-            } else if self.leaderID != -1 {
-                throw .fieldNotInVersion("LeaderId", version: version)
-            }
-            if version >= 12 {
-                writer.writeInt32(self.leaderEpoch)
-            } else if self.leaderEpoch != -1 {
-                throw .fieldNotInVersion("LeaderEpoch", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.leaderID)
+            writer.writeInt32(self.leaderEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 12
-            if version >= 12 {
-                self.leaderID = try reader.readInt32("LeaderId")
-            }
-            if version >= 12 {
-                self.leaderEpoch = try reader.readInt32("LeaderEpoch")
-            }
+            let flexible = true
+            self.leaderID = try reader.readInt32("LeaderId")
+            self.leaderEpoch = try reader.readInt32("LeaderEpoch")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -830,18 +782,17 @@ public struct FetchResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 12
+            let flexible = true
             writer.writeInt64(self.endOffset)
             writer.writeInt32(self.epoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 12
+            let flexible = true
             self.endOffset = try reader.readInt64("EndOffset")
             self.epoch = try reader.readInt32("Epoch")
             if flexible {
@@ -866,31 +817,18 @@ public struct FetchResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 12
-            if version >= 4 {
-                writer.writeInt64(self.producerID)
-            } else if self.producerID != 0 {
-                throw .fieldNotInVersion("ProducerId", version: version)
-            }
-            if version >= 4 {
-                writer.writeInt64(self.firstOffset)
-            } else if self.firstOffset != 0 {
-                throw .fieldNotInVersion("FirstOffset", version: version)
-            }
+            writer.writeInt64(self.producerID)
+            writer.writeInt64(self.firstOffset)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 12
-            if version >= 4 {
-                self.producerID = try reader.readInt64("ProducerId")
-            }
-            if version >= 4 {
-                self.firstOffset = try reader.readInt64("FirstOffset")
-            }
+            self.producerID = try reader.readInt64("ProducerId")
+            self.firstOffset = try reader.readInt64("FirstOffset")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -916,48 +854,23 @@ public struct FetchResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 12
-            if version >= 16 {
-                writer.writeInt32(self.nodeID)
-            } else if self.nodeID != 0 {
-                throw .fieldNotInVersion("NodeId", version: version)
-            }
-            if version >= 16 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 16 {
-                writer.writeInt32(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
-            if version >= 16 {
-                try writer.writeNullableString(self.rack, compact: flexible, field: "Rack")
-            } else if self.rack != nil {
-                throw .fieldNotInVersion("Rack", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.nodeID)
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeInt32(self.port)
+            try writer.writeNullableString(self.rack, compact: flexible, field: "Rack")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 12
-            if version >= 16 {
-                self.nodeID = try reader.readInt32("NodeId")
-            }
-            if version >= 16 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 16 {
-                self.port = try reader.readInt32("Port")
-            }
-            if version >= 16 {
-                self.rack = try reader.readNullableString("Rack", compact: flexible)
-            }
+            let flexible = true
+            self.nodeID = try reader.readInt32("NodeId")
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readInt32("Port")
+            self.rack = try reader.readNullableString("Rack", compact: flexible)
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

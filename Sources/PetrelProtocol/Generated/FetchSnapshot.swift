@@ -67,11 +67,11 @@ public struct FetchSnapshotRequest: KafkaRequest {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        self.clusterID = try tagged.readNullableString("ClusterId", compact: true)
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                case 0:
+                    var tagged = taggedField.reader
+                    self.clusterID = try tagged.readNullableString("ClusterId", compact: true)
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -95,8 +95,7 @@ public struct FetchSnapshotRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -147,7 +146,7 @@ public struct FetchSnapshotRequest: KafkaRequest {
             writer.writeInt64(self.position)
             if flexible {
                 var taggedFields: [TaggedField] = []
-                if version >= 1 && self.replicaDirectoryID != Uuid.zero {
+                if version == 1 && self.replicaDirectoryID != Uuid.zero {
                     var tagged = KafkaWriter()
                     tagged.writeUuid(self.replicaDirectoryID)
                     taggedFields.append(TaggedField(tag: 0, data: tagged.buffer))
@@ -168,11 +167,11 @@ public struct FetchSnapshotRequest: KafkaRequest {
                 for _ in 0..<taggedCount {
                     let taggedField = try reader.readTaggedField()
                     switch taggedField.tag {
-                        case 0 where version >= 1:
-                            var tagged = taggedField.reader
-                            self.replicaDirectoryID = try tagged.readUuid("ReplicaDirectoryId")
-                        default:
-                            self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                    case 0 where version == 1:
+                        var tagged = taggedField.reader
+                        self.replicaDirectoryID = try tagged.readUuid("ReplicaDirectoryId")
+                    default:
+                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                     }
                 }
             }
@@ -194,8 +193,7 @@ public struct FetchSnapshotRequest: KafkaRequest {
             writer.writeInt64(self.endOffset)
             writer.writeInt32(self.epoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -246,12 +244,12 @@ public struct FetchSnapshotResponse: KafkaResponse {
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
-        if !(version >= 1) && self.nodeEndpoints != [] {
+        if !(version == 1) && self.nodeEndpoints != [] {
             throw .fieldNotInVersion("NodeEndpoints", version: version)
         }
         if flexible {
             var taggedFields: [TaggedField] = []
-            if version >= 1 && self.nodeEndpoints != [] {
+            if version == 1 && self.nodeEndpoints != [] {
                 var tagged = KafkaWriter()
                 try tagged.writeArrayCount(self.nodeEndpoints.count, compact: true, field: "NodeEndpoints")
                 for element in self.nodeEndpoints {
@@ -285,19 +283,19 @@ public struct FetchSnapshotResponse: KafkaResponse {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0 where version >= 1:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
-                            var items: [NodeEndpoint] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try NodeEndpoint(from: &tagged, version: version))
-                            }
-                            self.nodeEndpoints = items
+                case 0 where version == 1:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
+                        var items: [NodeEndpoint] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try NodeEndpoint(from: &tagged, version: version))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.nodeEndpoints = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -321,8 +319,7 @@ public struct FetchSnapshotResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -402,11 +399,11 @@ public struct FetchSnapshotResponse: KafkaResponse {
                 for _ in 0..<taggedCount {
                     let taggedField = try reader.readTaggedField()
                     switch taggedField.tag {
-                        case 0:
-                            var tagged = taggedField.reader
-                            self.currentLeader = try LeaderIdAndEpoch(from: &tagged, version: version)
-                        default:
-                            self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                    case 0:
+                        var tagged = taggedField.reader
+                        self.currentLeader = try LeaderIdAndEpoch(from: &tagged, version: version)
+                    default:
+                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                     }
                 }
             }
@@ -428,8 +425,7 @@ public struct FetchSnapshotResponse: KafkaResponse {
             writer.writeInt64(self.endOffset)
             writer.writeInt32(self.epoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -463,8 +459,7 @@ public struct FetchSnapshotResponse: KafkaResponse {
             writer.writeInt32(self.leaderID)
             writer.writeInt32(self.leaderEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -497,39 +492,20 @@ public struct FetchSnapshotResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = true
-            if version >= 1 {
-                writer.writeInt32(self.nodeID)
-            } else if self.nodeID != 0 {
-                throw .fieldNotInVersion("NodeId", version: version)
-            }
-            if version >= 1 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 1 {
-                writer.writeUInt16(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
+            writer.writeInt32(self.nodeID)
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = true
-            if version >= 1 {
-                self.nodeID = try reader.readInt32("NodeId")
-            }
-            if version >= 1 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 1 {
-                self.port = try reader.readUInt16("Port")
-            }
+            self.nodeID = try reader.readInt32("NodeId")
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readUInt16("Port")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

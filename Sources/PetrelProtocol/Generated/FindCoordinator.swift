@@ -45,8 +45,7 @@ public struct FindCoordinatorRequest: KafkaRequest {
             throw .fieldNotInVersion("CoordinatorKeys", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -149,8 +148,7 @@ public struct FindCoordinatorResponse: KafkaResponse {
             throw .fieldNotInVersion("Coordinators", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -217,62 +215,27 @@ public struct FindCoordinatorResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 3
-            if version >= 4 {
-                try writer.writeString(self.key, compact: flexible, field: "Key")
-            } else if self.key != "" {
-                throw .fieldNotInVersion("Key", version: version)
-            }
-            if version >= 4 {
-                writer.writeInt32(self.nodeID)
-            } else if self.nodeID != 0 {
-                throw .fieldNotInVersion("NodeId", version: version)
-            }
-            if version >= 4 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 4 {
-                writer.writeInt32(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
-            if version >= 4 {
-                writer.writeInt16(self.errorCode)
-            } else if self.errorCode != 0 {
-                throw .fieldNotInVersion("ErrorCode", version: version)
-            }
-            if version >= 4 {
-                try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
-            }
+            let flexible = true
+            try writer.writeString(self.key, compact: flexible, field: "Key")
+            writer.writeInt32(self.nodeID)
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeInt32(self.port)
+            writer.writeInt16(self.errorCode)
+            try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 3
-            if version >= 4 {
-                self.key = try reader.readString("Key", compact: flexible)
-            }
-            if version >= 4 {
-                self.nodeID = try reader.readInt32("NodeId")
-            }
-            if version >= 4 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 4 {
-                self.port = try reader.readInt32("Port")
-            }
-            if version >= 4 {
-                self.errorCode = try reader.readInt16("ErrorCode")
-            }
-            if version >= 4 {
-                self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
-            }
+            let flexible = true
+            self.key = try reader.readString("Key", compact: flexible)
+            self.nodeID = try reader.readInt32("NodeId")
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readInt32("Port")
+            self.errorCode = try reader.readInt16("ErrorCode")
+            self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -23,8 +23,7 @@ public struct GetTelemetrySubscriptionsRequest: KafkaRequest {
         let flexible = true
         writer.writeUuid(self.clientInstanceID)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -99,8 +98,7 @@ public struct GetTelemetrySubscriptionsResponse: KafkaResponse {
             try writer.writeString(element, compact: flexible, field: "RequestedMetrics")
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -26,7 +26,7 @@ public struct HeartbeatRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("HeartbeatRequest", version: version)
         }
-        let flexible = version >= 4
+        let flexible = version == 4
         try writer.writeString(self.groupID, compact: flexible, field: "GroupId")
         writer.writeInt32(self.generationID)
         try writer.writeString(self.memberID, compact: flexible, field: "MemberId")
@@ -36,8 +36,7 @@ public struct HeartbeatRequest: KafkaRequest {
             throw .fieldNotInVersion("GroupInstanceId", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -46,7 +45,7 @@ public struct HeartbeatRequest: KafkaRequest {
             throw .unsupportedVersion("HeartbeatRequest", version: version)
         }
         self.init()
-        let flexible = version >= 4
+        let flexible = version == 4
         self.groupID = try reader.readString("GroupId", compact: flexible)
         self.generationID = try reader.readInt32("GenerationId")
         self.memberID = try reader.readString("MemberId", compact: flexible)
@@ -83,14 +82,13 @@ public struct HeartbeatResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("HeartbeatResponse", version: version)
         }
-        let flexible = version >= 4
+        let flexible = version == 4
         if version >= 1 {
             writer.writeInt32(self.throttleTimeMs)
         }
         writer.writeInt16(self.errorCode)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -99,7 +97,7 @@ public struct HeartbeatResponse: KafkaResponse {
             throw .unsupportedVersion("HeartbeatResponse", version: version)
         }
         self.init()
-        let flexible = version >= 4
+        let flexible = version == 4
         if version >= 1 {
             self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         }

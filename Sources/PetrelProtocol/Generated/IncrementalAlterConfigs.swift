@@ -23,15 +23,14 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("IncrementalAlterConfigsRequest", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         try writer.writeArrayCount(self.resources.count, compact: flexible, field: "Resources")
         for element in self.resources {
             try element.encode(into: &writer, version: version)
         }
         writer.writeBool(self.validateOnly)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -40,7 +39,7 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
             throw .unsupportedVersion("IncrementalAlterConfigsRequest", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         do {
             let count = try reader.readArrayCount("Resources", compact: flexible)
             var items: [AlterConfigsResource] = []
@@ -73,7 +72,7 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt8(self.resourceType)
             try writer.writeString(self.resourceName, compact: flexible, field: "ResourceName")
             try writer.writeArrayCount(self.configs.count, compact: flexible, field: "Configs")
@@ -81,14 +80,13 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.resourceType = try reader.readInt8("ResourceType")
             self.resourceName = try reader.readString("ResourceName", compact: flexible)
             do {
@@ -123,19 +121,18 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.name, compact: flexible, field: "Name")
             writer.writeInt8(self.configOperation)
             try writer.writeNullableString(self.value, compact: flexible, field: "Value")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.name = try reader.readString("Name", compact: flexible)
             self.configOperation = try reader.readInt8("ConfigOperation")
             self.value = try reader.readNullableString("Value", compact: flexible)
@@ -170,15 +167,14 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("IncrementalAlterConfigsResponse", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         writer.writeInt32(self.throttleTimeMs)
         try writer.writeArrayCount(self.responses.count, compact: flexible, field: "Responses")
         for element in self.responses {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -187,7 +183,7 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
             throw .unsupportedVersion("IncrementalAlterConfigsResponse", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         do {
             let count = try reader.readArrayCount("Responses", compact: flexible)
@@ -222,20 +218,19 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             writer.writeInt8(self.resourceType)
             try writer.writeString(self.resourceName, compact: flexible, field: "ResourceName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.errorCode = try reader.readInt16("ErrorCode")
             self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
             self.resourceType = try reader.readInt8("ResourceType")

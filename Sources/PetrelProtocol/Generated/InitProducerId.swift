@@ -44,8 +44,7 @@ public struct InitProducerIdRequest: KafkaRequest {
             throw .fieldNotInVersion("ProducerEpoch", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -103,8 +102,7 @@ public struct InitProducerIdResponse: KafkaResponse {
         writer.writeInt64(self.producerID)
         writer.writeInt16(self.producerEpoch)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

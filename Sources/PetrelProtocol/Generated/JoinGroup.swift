@@ -58,8 +58,7 @@ public struct JoinGroupRequest: KafkaRequest {
             try writer.writeNullableString(self.reason, compact: flexible, field: "Reason")
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -115,8 +114,7 @@ public struct JoinGroupRequest: KafkaRequest {
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeBytes(self.metadata, compact: flexible, field: "Metadata")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -184,7 +182,7 @@ public struct JoinGroupResponse: KafkaResponse {
         }
         try writer.writeNullableString(self.protocolName, compact: flexible, field: "ProtocolName")
         try writer.writeString(self.leader, compact: flexible, field: "Leader")
-        if version >= 9 {
+        if version == 9 {
             writer.writeBool(self.skipAssignment)
         } else if self.skipAssignment != false {
             throw .fieldNotInVersion("SkipAssignment", version: version)
@@ -195,8 +193,7 @@ public struct JoinGroupResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -216,7 +213,7 @@ public struct JoinGroupResponse: KafkaResponse {
         }
         self.protocolName = if version >= 7 { try reader.readNullableString("ProtocolName", compact: flexible) } else { try reader.readString("ProtocolName", compact: flexible) }
         self.leader = try reader.readString("Leader", compact: flexible)
-        if version >= 9 {
+        if version == 9 {
             self.skipAssignment = try reader.readBool("SkipAssignment")
         }
         self.memberID = try reader.readString("MemberId", compact: flexible)
@@ -259,8 +256,7 @@ public struct JoinGroupResponse: KafkaResponse {
             }
             try writer.writeBytes(self.metadata, compact: flexible, field: "Metadata")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

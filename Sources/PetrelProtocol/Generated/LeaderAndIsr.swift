@@ -36,7 +36,7 @@ public struct LeaderAndIsrRequest: KafkaRequest {
         }
         let flexible = version >= 4
         writer.writeInt32(self.controllerID)
-        if version >= 7 {
+        if version == 7 {
             writer.writeBool(self.isKRaftController)
         } else if self.isKRaftController != false {
             throw .fieldNotInVersion("isKRaftController", version: version)
@@ -71,8 +71,7 @@ public struct LeaderAndIsrRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -83,7 +82,7 @@ public struct LeaderAndIsrRequest: KafkaRequest {
         self.init()
         let flexible = version >= 4
         self.controllerID = try reader.readInt32("ControllerId")
-        if version >= 7 {
+        if version == 7 {
             self.isKRaftController = try reader.readBool("isKRaftController")
         }
         self.controllerEpoch = try reader.readInt32("ControllerEpoch")
@@ -206,8 +205,7 @@ public struct LeaderAndIsrRequest: KafkaRequest {
                 throw .fieldNotInVersion("LeaderRecoveryState", version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -292,47 +290,34 @@ public struct LeaderAndIsrRequest: KafkaRequest {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 4
-            if version >= 2 {
-                try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
-            } else if self.topicName != "" {
-                throw .fieldNotInVersion("TopicName", version: version)
-            }
+            try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             if version >= 5 {
                 writer.writeUuid(self.topicID)
             }
-            if version >= 2 {
-                try writer.writeArrayCount(self.partitionStates.count, compact: flexible, field: "PartitionStates")
-                for element in self.partitionStates {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.partitionStates != [] {
-                throw .fieldNotInVersion("PartitionStates", version: version)
+            try writer.writeArrayCount(self.partitionStates.count, compact: flexible, field: "PartitionStates")
+            for element in self.partitionStates {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 4
-            if version >= 2 {
-                self.topicName = try reader.readString("TopicName", compact: flexible)
-            }
+            self.topicName = try reader.readString("TopicName", compact: flexible)
             if version >= 5 {
                 self.topicID = try reader.readUuid("TopicId")
             }
-            if version >= 2 {
-                do {
-                    let count = try reader.readArrayCount("PartitionStates", compact: flexible)
-                    var items: [LeaderAndIsrPartitionState] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try LeaderAndIsrPartitionState(from: &reader, version: version))
-                    }
-                    self.partitionStates = items
+            do {
+                let count = try reader.readArrayCount("PartitionStates", compact: flexible)
+                var items: [LeaderAndIsrPartitionState] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try LeaderAndIsrPartitionState(from: &reader, version: version))
                 }
+                self.partitionStates = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -362,8 +347,7 @@ public struct LeaderAndIsrRequest: KafkaRequest {
             try writer.writeString(self.hostName, compact: flexible, field: "HostName")
             writer.writeInt32(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -424,8 +408,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
             throw .fieldNotInVersion("Topics", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -487,8 +470,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -521,42 +503,29 @@ public struct LeaderAndIsrResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
-            if version >= 5 {
-                writer.writeUuid(self.topicID)
-            } else if self.topicID != Uuid.zero {
-                throw .fieldNotInVersion("TopicId", version: version)
-            }
-            if version >= 5 {
-                try writer.writeArrayCount(self.partitionErrors.count, compact: flexible, field: "PartitionErrors")
-                for element in self.partitionErrors {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.partitionErrors != [] {
-                throw .fieldNotInVersion("PartitionErrors", version: version)
+            let flexible = true
+            writer.writeUuid(self.topicID)
+            try writer.writeArrayCount(self.partitionErrors.count, compact: flexible, field: "PartitionErrors")
+            for element in self.partitionErrors {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
-            if version >= 5 {
-                self.topicID = try reader.readUuid("TopicId")
-            }
-            if version >= 5 {
-                do {
-                    let count = try reader.readArrayCount("PartitionErrors", compact: flexible)
-                    var items: [LeaderAndIsrPartitionError] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try LeaderAndIsrPartitionError(from: &reader, version: version))
-                    }
-                    self.partitionErrors = items
+            let flexible = true
+            self.topicID = try reader.readUuid("TopicId")
+            do {
+                let count = try reader.readArrayCount("PartitionErrors", compact: flexible)
+                var items: [LeaderAndIsrPartitionError] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try LeaderAndIsrPartitionError(from: &reader, version: version))
                 }
+                self.partitionErrors = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()

@@ -40,8 +40,7 @@ public struct LeaveGroupRequest: KafkaRequest {
             throw .fieldNotInVersion("Members", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -89,35 +88,22 @@ public struct LeaveGroupRequest: KafkaRequest {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 4
-            if version >= 3 {
-                try writer.writeString(self.memberID, compact: flexible, field: "MemberId")
-            } else if self.memberID != "" {
-                throw .fieldNotInVersion("MemberId", version: version)
-            }
-            if version >= 3 {
-                try writer.writeNullableString(self.groupInstanceID, compact: flexible, field: "GroupInstanceId")
-            } else if self.groupInstanceID != nil {
-                throw .fieldNotInVersion("GroupInstanceId", version: version)
-            }
-            if version >= 5 {
+            try writer.writeString(self.memberID, compact: flexible, field: "MemberId")
+            try writer.writeNullableString(self.groupInstanceID, compact: flexible, field: "GroupInstanceId")
+            if version == 5 {
                 try writer.writeNullableString(self.reason, compact: flexible, field: "Reason")
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 4
-            if version >= 3 {
-                self.memberID = try reader.readString("MemberId", compact: flexible)
-            }
-            if version >= 3 {
-                self.groupInstanceID = try reader.readNullableString("GroupInstanceId", compact: flexible)
-            }
-            if version >= 5 {
+            self.memberID = try reader.readString("MemberId", compact: flexible)
+            self.groupInstanceID = try reader.readNullableString("GroupInstanceId", compact: flexible)
+            if version == 5 {
                 self.reason = try reader.readNullableString("Reason", compact: flexible)
             }
             if flexible {
@@ -167,8 +153,7 @@ public struct LeaveGroupResponse: KafkaResponse {
             throw .fieldNotInVersion("Members", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -216,39 +201,20 @@ public struct LeaveGroupResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 4
-            if version >= 3 {
-                try writer.writeString(self.memberID, compact: flexible, field: "MemberId")
-            } else if self.memberID != "" {
-                throw .fieldNotInVersion("MemberId", version: version)
-            }
-            if version >= 3 {
-                try writer.writeNullableString(self.groupInstanceID, compact: flexible, field: "GroupInstanceId")
-            } else if self.groupInstanceID != "" {
-                throw .fieldNotInVersion("GroupInstanceId", version: version)
-            }
-            if version >= 3 {
-                writer.writeInt16(self.errorCode)
-            } else if self.errorCode != 0 {
-                throw .fieldNotInVersion("ErrorCode", version: version)
-            }
+            try writer.writeString(self.memberID, compact: flexible, field: "MemberId")
+            try writer.writeNullableString(self.groupInstanceID, compact: flexible, field: "GroupInstanceId")
+            writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 4
-            if version >= 3 {
-                self.memberID = try reader.readString("MemberId", compact: flexible)
-            }
-            if version >= 3 {
-                self.groupInstanceID = try reader.readNullableString("GroupInstanceId", compact: flexible)
-            }
-            if version >= 3 {
-                self.errorCode = try reader.readInt16("ErrorCode")
-            }
+            self.memberID = try reader.readString("MemberId", compact: flexible)
+            self.groupInstanceID = try reader.readNullableString("GroupInstanceId", compact: flexible)
+            self.errorCode = try reader.readInt16("ErrorCode")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

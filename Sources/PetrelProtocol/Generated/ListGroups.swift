@@ -33,7 +33,7 @@ public struct ListGroupsRequest: KafkaRequest {
         } else if self.statesFilter != [] {
             throw .fieldNotInVersion("StatesFilter", version: version)
         }
-        if version >= 5 {
+        if version == 5 {
             try writer.writeArrayCount(self.typesFilter.count, compact: flexible, field: "TypesFilter")
             for element in self.typesFilter {
                 try writer.writeString(element, compact: flexible, field: "TypesFilter")
@@ -42,8 +42,7 @@ public struct ListGroupsRequest: KafkaRequest {
             throw .fieldNotInVersion("TypesFilter", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -64,7 +63,7 @@ public struct ListGroupsRequest: KafkaRequest {
                 self.statesFilter = items
             }
         }
-        if version >= 5 {
+        if version == 5 {
             do {
                 let count = try reader.readArrayCount("TypesFilter", compact: flexible)
                 var items: [String] = []
@@ -117,8 +116,7 @@ public struct ListGroupsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -171,12 +169,11 @@ public struct ListGroupsResponse: KafkaResponse {
             if version >= 4 {
                 try writer.writeString(self.groupState, compact: flexible, field: "GroupState")
             }
-            if version >= 5 {
+            if version == 5 {
                 try writer.writeString(self.groupType, compact: flexible, field: "GroupType")
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -188,7 +185,7 @@ public struct ListGroupsResponse: KafkaResponse {
             if version >= 4 {
                 self.groupState = try reader.readString("GroupState", compact: flexible)
             }
-            if version >= 5 {
+            if version == 5 {
                 self.groupType = try reader.readString("GroupType", compact: flexible)
             }
             if flexible {

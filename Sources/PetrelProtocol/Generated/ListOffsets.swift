@@ -45,12 +45,11 @@ public struct ListOffsetsRequest: KafkaRequest {
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
-        if version >= 10 {
+        if version == 10 {
             writer.writeInt32(self.timeoutMs)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -73,7 +72,7 @@ public struct ListOffsetsRequest: KafkaRequest {
             }
             self.topics = items
         }
-        if version >= 10 {
+        if version == 10 {
             self.timeoutMs = try reader.readInt32("TimeoutMs")
         }
         if flexible {
@@ -103,8 +102,7 @@ public struct ListOffsetsRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -152,14 +150,13 @@ public struct ListOffsetsRequest: KafkaRequest {
                 writer.writeInt32(self.currentLeaderEpoch)
             }
             writer.writeInt64(self.timestamp)
-            if version <= 0 {
+            if version == 0 {
                 writer.writeInt32(self.maxNumOffsets)
             } else if self.maxNumOffsets != 1 {
                 throw .fieldNotInVersion("MaxNumOffsets", version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -171,7 +168,7 @@ public struct ListOffsetsRequest: KafkaRequest {
                 self.currentLeaderEpoch = try reader.readInt32("CurrentLeaderEpoch")
             }
             self.timestamp = try reader.readInt64("Timestamp")
-            if version <= 0 {
+            if version == 0 {
                 self.maxNumOffsets = try reader.readInt32("MaxNumOffsets")
             }
             if flexible {
@@ -214,8 +211,7 @@ public struct ListOffsetsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -264,8 +260,7 @@ public struct ListOffsetsResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -314,7 +309,7 @@ public struct ListOffsetsResponse: KafkaResponse {
             let flexible = version >= 6
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
-            if version <= 0 {
+            if version == 0 {
                 try writer.writeArrayCount(self.oldStyleOffsets.count, compact: flexible, field: "OldStyleOffsets")
                 for element in self.oldStyleOffsets {
                     writer.writeInt64(element)
@@ -338,8 +333,7 @@ public struct ListOffsetsResponse: KafkaResponse {
                 throw .fieldNotInVersion("LeaderEpoch", version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -348,7 +342,7 @@ public struct ListOffsetsResponse: KafkaResponse {
             let flexible = version >= 6
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.errorCode = try reader.readInt16("ErrorCode")
-            if version <= 0 {
+            if version == 0 {
                 do {
                     let count = try reader.readArrayCount("OldStyleOffsets", compact: flexible)
                     var items: [Int64] = []

@@ -37,14 +37,13 @@ public struct ListTransactionsRequest: KafkaRequest {
         for element in self.producerIDFilters {
             writer.writeInt64(element)
         }
-        if version >= 1 {
+        if version == 1 {
             writer.writeInt64(self.durationFilter)
         } else if self.durationFilter != -1 {
             throw .fieldNotInVersion("DurationFilter", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -72,7 +71,7 @@ public struct ListTransactionsRequest: KafkaRequest {
             }
             self.producerIDFilters = items
         }
-        if version >= 1 {
+        if version == 1 {
             self.durationFilter = try reader.readInt64("DurationFilter")
         }
         if flexible {
@@ -122,8 +121,7 @@ public struct ListTransactionsResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -180,8 +178,7 @@ public struct ListTransactionsResponse: KafkaResponse {
             writer.writeInt64(self.producerID)
             try writer.writeString(self.transactionState, compact: flexible, field: "TransactionState")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -52,8 +52,7 @@ public struct MetadataRequest: KafkaRequest {
             throw .fieldNotInVersion("IncludeTopicAuthorizedOperations", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -114,8 +113,7 @@ public struct MetadataRequest: KafkaRequest {
             }
             try writer.writeNullableString(self.name, compact: flexible, field: "Name")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -189,8 +187,7 @@ public struct MetadataResponse: KafkaResponse {
             throw .fieldNotInVersion("ClusterAuthorizedOperations", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -263,8 +260,7 @@ public struct MetadataResponse: KafkaResponse {
                 try writer.writeNullableString(self.rack, compact: flexible, field: "Rack")
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -311,7 +307,7 @@ public struct MetadataResponse: KafkaResponse {
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 9
             writer.writeInt16(self.errorCode)
-            if !(version >= 12) && self.name == nil {
+            if !(version == 12) && self.name == nil {
                 throw .nullNotAllowed("Name", version: version)
             }
             try writer.writeNullableString(self.name, compact: flexible, field: "Name")
@@ -331,8 +327,7 @@ public struct MetadataResponse: KafkaResponse {
                 throw .fieldNotInVersion("TopicAuthorizedOperations", version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -340,7 +335,7 @@ public struct MetadataResponse: KafkaResponse {
             self.init()
             let flexible = version >= 9
             self.errorCode = try reader.readInt16("ErrorCode")
-            self.name = if version >= 12 { try reader.readNullableString("Name", compact: flexible) } else { try reader.readString("Name", compact: flexible) }
+            self.name = if version == 12 { try reader.readNullableString("Name", compact: flexible) } else { try reader.readString("Name", compact: flexible) }
             if version >= 10 {
                 self.topicID = try reader.readUuid("TopicId")
             }
@@ -412,8 +407,7 @@ public struct MetadataResponse: KafkaResponse {
                 }
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

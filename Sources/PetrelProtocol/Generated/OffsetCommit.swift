@@ -53,8 +53,7 @@ public struct OffsetCommitRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -113,8 +112,7 @@ public struct OffsetCommitRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -171,8 +169,7 @@ public struct OffsetCommitRequest: KafkaRequest {
             }
             try writer.writeNullableString(self.committedMetadata, compact: flexible, field: "CommittedMetadata")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -228,8 +225,7 @@ public struct OffsetCommitResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -278,8 +274,7 @@ public struct OffsetCommitResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -321,8 +316,7 @@ public struct OffsetCommitResponse: KafkaResponse {
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

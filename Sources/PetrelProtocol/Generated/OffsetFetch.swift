@@ -60,8 +60,7 @@ public struct OffsetFetchRequest: KafkaRequest {
             throw .fieldNotInVersion("RequireStable", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -124,41 +123,28 @@ public struct OffsetFetchRequest: KafkaRequest {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 6
-            if version <= 7 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version <= 7 {
-                try writer.writeArrayCount(self.partitionIndexes.count, compact: flexible, field: "PartitionIndexes")
-                for element in self.partitionIndexes {
-                    writer.writeInt32(element)
-                }
-            } else if self.partitionIndexes != [] {
-                throw .fieldNotInVersion("PartitionIndexes", version: version)
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeArrayCount(self.partitionIndexes.count, compact: flexible, field: "PartitionIndexes")
+            for element in self.partitionIndexes {
+                writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 6
-            if version <= 7 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version <= 7 {
-                do {
-                    let count = try reader.readArrayCount("PartitionIndexes", compact: flexible)
-                    var items: [Int32] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try reader.readInt32("PartitionIndexes"))
-                    }
-                    self.partitionIndexes = items
+            self.name = try reader.readString("Name", compact: flexible)
+            do {
+                let count = try reader.readArrayCount("PartitionIndexes", compact: flexible)
+                var items: [Int32] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try reader.readInt32("PartitionIndexes"))
                 }
+                self.partitionIndexes = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -187,57 +173,44 @@ public struct OffsetFetchRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 6
-            if version >= 8 {
-                try writer.writeString(self.groupID, compact: flexible, field: "GroupId")
-            } else if self.groupID != "" {
-                throw .fieldNotInVersion("GroupId", version: version)
-            }
-            if version >= 9 {
+            let flexible = true
+            try writer.writeString(self.groupID, compact: flexible, field: "GroupId")
+            if version == 9 {
                 try writer.writeNullableString(self.memberID, compact: flexible, field: "MemberId")
             }
-            if version >= 9 {
+            if version == 9 {
                 writer.writeInt32(self.memberEpoch)
             }
-            if version >= 8 {
-                try writer.writeNullableArrayCount(self.topics?.count, compact: flexible, field: "Topics")
-                for element in self.topics ?? [] {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.topics != [] {
-                throw .fieldNotInVersion("Topics", version: version)
+            try writer.writeNullableArrayCount(self.topics?.count, compact: flexible, field: "Topics")
+            for element in self.topics ?? [] {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 6
-            if version >= 8 {
-                self.groupID = try reader.readString("GroupId", compact: flexible)
-            }
-            if version >= 9 {
+            let flexible = true
+            self.groupID = try reader.readString("GroupId", compact: flexible)
+            if version == 9 {
                 self.memberID = try reader.readNullableString("MemberId", compact: flexible)
             }
-            if version >= 9 {
+            if version == 9 {
                 self.memberEpoch = try reader.readInt32("MemberEpoch")
             }
-            if version >= 8 {
-                do {
-                    let count = try reader.readNullableArrayCount("Topics", compact: flexible)
-                    if let count {
-                        var items: [OffsetFetchRequestTopics] = []
-                        items.reserveCapacity(count)
-                        for _ in 0..<count {
-                            items.append(try OffsetFetchRequestTopics(from: &reader, version: version))
-                        }
-                        self.topics = items
-                    } else {
-                        self.topics = nil
+            do {
+                let count = try reader.readNullableArrayCount("Topics", compact: flexible)
+                if let count {
+                    var items: [OffsetFetchRequestTopics] = []
+                    items.reserveCapacity(count)
+                    for _ in 0..<count {
+                        items.append(try OffsetFetchRequestTopics(from: &reader, version: version))
                     }
+                    self.topics = items
+                } else {
+                    self.topics = nil
                 }
             }
             if flexible {
@@ -261,42 +234,29 @@ public struct OffsetFetchRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 6
-            if version >= 8 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 8 {
-                try writer.writeArrayCount(self.partitionIndexes.count, compact: flexible, field: "PartitionIndexes")
-                for element in self.partitionIndexes {
-                    writer.writeInt32(element)
-                }
-            } else if self.partitionIndexes != [] {
-                throw .fieldNotInVersion("PartitionIndexes", version: version)
+            let flexible = true
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeArrayCount(self.partitionIndexes.count, compact: flexible, field: "PartitionIndexes")
+            for element in self.partitionIndexes {
+                writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 6
-            if version >= 8 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 8 {
-                do {
-                    let count = try reader.readArrayCount("PartitionIndexes", compact: flexible)
-                    var items: [Int32] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try reader.readInt32("PartitionIndexes"))
-                    }
-                    self.partitionIndexes = items
+            let flexible = true
+            self.name = try reader.readString("Name", compact: flexible)
+            do {
+                let count = try reader.readArrayCount("PartitionIndexes", compact: flexible)
+                var items: [Int32] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try reader.readInt32("PartitionIndexes"))
                 }
+                self.partitionIndexes = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -357,8 +317,7 @@ public struct OffsetFetchResponse: KafkaResponse {
             throw .fieldNotInVersion("Groups", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -417,41 +376,28 @@ public struct OffsetFetchResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 6
-            if version <= 7 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version <= 7 {
-                try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
-                for element in self.partitions {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.partitions != [] {
-                throw .fieldNotInVersion("Partitions", version: version)
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
+            for element in self.partitions {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 6
-            if version <= 7 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version <= 7 {
-                do {
-                    let count = try reader.readArrayCount("Partitions", compact: flexible)
-                    var items: [OffsetFetchResponsePartition] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try OffsetFetchResponsePartition(from: &reader, version: version))
-                    }
-                    self.partitions = items
+            self.name = try reader.readString("Name", compact: flexible)
+            do {
+                let count = try reader.readArrayCount("Partitions", compact: flexible)
+                var items: [OffsetFetchResponsePartition] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try OffsetFetchResponsePartition(from: &reader, version: version))
                 }
+                self.partitions = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -481,53 +427,28 @@ public struct OffsetFetchResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 6
-            if version <= 7 {
-                writer.writeInt32(self.partitionIndex)
-            } else if self.partitionIndex != 0 {
-                throw .fieldNotInVersion("PartitionIndex", version: version)
-            }
-            if version <= 7 {
-                writer.writeInt64(self.committedOffset)
-            } else if self.committedOffset != 0 {
-                throw .fieldNotInVersion("CommittedOffset", version: version)
-            }
-            if version >= 5 && version <= 7 {
+            writer.writeInt32(self.partitionIndex)
+            writer.writeInt64(self.committedOffset)
+            if version >= 5 {
                 writer.writeInt32(self.committedLeaderEpoch)
             }
-            if version <= 7 {
-                try writer.writeNullableString(self.metadata, compact: flexible, field: "Metadata")
-            } else if self.metadata != "" {
-                throw .fieldNotInVersion("Metadata", version: version)
-            }
-            if version <= 7 {
-                writer.writeInt16(self.errorCode)
-            } else if self.errorCode != 0 {
-                throw .fieldNotInVersion("ErrorCode", version: version)
-            }
+            try writer.writeNullableString(self.metadata, compact: flexible, field: "Metadata")
+            writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 6
-            if version <= 7 {
-                self.partitionIndex = try reader.readInt32("PartitionIndex")
-            }
-            if version <= 7 {
-                self.committedOffset = try reader.readInt64("CommittedOffset")
-            }
-            if version >= 5 && version <= 7 {
+            self.partitionIndex = try reader.readInt32("PartitionIndex")
+            self.committedOffset = try reader.readInt64("CommittedOffset")
+            if version >= 5 {
                 self.committedLeaderEpoch = try reader.readInt32("CommittedLeaderEpoch")
             }
-            if version <= 7 {
-                self.metadata = try reader.readNullableString("Metadata", compact: flexible)
-            }
-            if version <= 7 {
-                self.errorCode = try reader.readInt16("ErrorCode")
-            }
+            self.metadata = try reader.readNullableString("Metadata", compact: flexible)
+            self.errorCode = try reader.readInt16("ErrorCode")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -551,51 +472,32 @@ public struct OffsetFetchResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 6
-            if version >= 8 {
-                try writer.writeString(self.groupID, compact: flexible, field: "GroupId")
-            } else if self.groupID != "" {
-                throw .fieldNotInVersion("GroupId", version: version)
+            let flexible = true
+            try writer.writeString(self.groupID, compact: flexible, field: "GroupId")
+            try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
+            for element in self.topics {
+                try element.encode(into: &writer, version: version)
             }
-            if version >= 8 {
-                try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
-                for element in self.topics {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.topics != [] {
-                throw .fieldNotInVersion("Topics", version: version)
-            }
-            if version >= 8 {
-                writer.writeInt16(self.errorCode)
-            } else if self.errorCode != 0 {
-                throw .fieldNotInVersion("ErrorCode", version: version)
-            }
+            writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 6
-            if version >= 8 {
-                self.groupID = try reader.readString("GroupId", compact: flexible)
-            }
-            if version >= 8 {
-                do {
-                    let count = try reader.readArrayCount("Topics", compact: flexible)
-                    var items: [OffsetFetchResponseTopics] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try OffsetFetchResponseTopics(from: &reader, version: version))
-                    }
-                    self.topics = items
+            let flexible = true
+            self.groupID = try reader.readString("GroupId", compact: flexible)
+            do {
+                let count = try reader.readArrayCount("Topics", compact: flexible)
+                var items: [OffsetFetchResponseTopics] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try OffsetFetchResponseTopics(from: &reader, version: version))
                 }
+                self.topics = items
             }
-            if version >= 8 {
-                self.errorCode = try reader.readInt16("ErrorCode")
-            }
+            self.errorCode = try reader.readInt16("ErrorCode")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -617,42 +519,29 @@ public struct OffsetFetchResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 6
-            if version >= 8 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 8 {
-                try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
-                for element in self.partitions {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.partitions != [] {
-                throw .fieldNotInVersion("Partitions", version: version)
+            let flexible = true
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
+            for element in self.partitions {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 6
-            if version >= 8 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 8 {
-                do {
-                    let count = try reader.readArrayCount("Partitions", compact: flexible)
-                    var items: [OffsetFetchResponsePartitions] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try OffsetFetchResponsePartitions(from: &reader, version: version))
-                    }
-                    self.partitions = items
+            let flexible = true
+            self.name = try reader.readString("Name", compact: flexible)
+            do {
+                let count = try reader.readArrayCount("Partitions", compact: flexible)
+                var items: [OffsetFetchResponsePartitions] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try OffsetFetchResponsePartitions(from: &reader, version: version))
                 }
+                self.partitions = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -681,54 +570,25 @@ public struct OffsetFetchResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 6
-            if version >= 8 {
-                writer.writeInt32(self.partitionIndex)
-            } else if self.partitionIndex != 0 {
-                throw .fieldNotInVersion("PartitionIndex", version: version)
-            }
-            if version >= 8 {
-                writer.writeInt64(self.committedOffset)
-            } else if self.committedOffset != 0 {
-                throw .fieldNotInVersion("CommittedOffset", version: version)
-            }
-            if version >= 8 {
-                writer.writeInt32(self.committedLeaderEpoch)
-            }
-            if version >= 8 {
-                try writer.writeNullableString(self.metadata, compact: flexible, field: "Metadata")
-            } else if self.metadata != "" {
-                throw .fieldNotInVersion("Metadata", version: version)
-            }
-            if version >= 8 {
-                writer.writeInt16(self.errorCode)
-            } else if self.errorCode != 0 {
-                throw .fieldNotInVersion("ErrorCode", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.partitionIndex)
+            writer.writeInt64(self.committedOffset)
+            writer.writeInt32(self.committedLeaderEpoch)
+            try writer.writeNullableString(self.metadata, compact: flexible, field: "Metadata")
+            writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 6
-            if version >= 8 {
-                self.partitionIndex = try reader.readInt32("PartitionIndex")
-            }
-            if version >= 8 {
-                self.committedOffset = try reader.readInt64("CommittedOffset")
-            }
-            if version >= 8 {
-                self.committedLeaderEpoch = try reader.readInt32("CommittedLeaderEpoch")
-            }
-            if version >= 8 {
-                self.metadata = try reader.readNullableString("Metadata", compact: flexible)
-            }
-            if version >= 8 {
-                self.errorCode = try reader.readInt16("ErrorCode")
-            }
+            let flexible = true
+            self.partitionIndex = try reader.readInt32("PartitionIndex")
+            self.committedOffset = try reader.readInt64("CommittedOffset")
+            self.committedLeaderEpoch = try reader.readInt32("CommittedLeaderEpoch")
+            self.metadata = try reader.readNullableString("Metadata", compact: flexible)
+            self.errorCode = try reader.readInt16("ErrorCode")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -24,7 +24,7 @@ public struct OffsetForLeaderEpochRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("OffsetForLeaderEpochRequest", version: version)
         }
-        let flexible = version >= 4
+        let flexible = version == 4
         if version >= 3 {
             writer.writeInt32(self.replicaID)
         }
@@ -33,8 +33,7 @@ public struct OffsetForLeaderEpochRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -43,7 +42,7 @@ public struct OffsetForLeaderEpochRequest: KafkaRequest {
             throw .unsupportedVersion("OffsetForLeaderEpochRequest", version: version)
         }
         self.init()
-        let flexible = version >= 4
+        let flexible = version == 4
         if version >= 3 {
             self.replicaID = try reader.readInt32("ReplicaId")
         }
@@ -76,21 +75,20 @@ public struct OffsetForLeaderEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
+            let flexible = version == 4
             try writer.writeString(self.topic, compact: flexible, field: "Topic")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
+            let flexible = version == 4
             self.topic = try reader.readString("Topic", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -127,21 +125,20 @@ public struct OffsetForLeaderEpochRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
+            let flexible = version == 4
             writer.writeInt32(self.partition)
             if version >= 2 {
                 writer.writeInt32(self.currentLeaderEpoch)
             }
             writer.writeInt32(self.leaderEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
+            let flexible = version == 4
             self.partition = try reader.readInt32("Partition")
             if version >= 2 {
                 self.currentLeaderEpoch = try reader.readInt32("CurrentLeaderEpoch")
@@ -178,7 +175,7 @@ public struct OffsetForLeaderEpochResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("OffsetForLeaderEpochResponse", version: version)
         }
-        let flexible = version >= 4
+        let flexible = version == 4
         if version >= 2 {
             writer.writeInt32(self.throttleTimeMs)
         }
@@ -187,8 +184,7 @@ public struct OffsetForLeaderEpochResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -197,7 +193,7 @@ public struct OffsetForLeaderEpochResponse: KafkaResponse {
             throw .unsupportedVersion("OffsetForLeaderEpochResponse", version: version)
         }
         self.init()
-        let flexible = version >= 4
+        let flexible = version == 4
         if version >= 2 {
             self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         }
@@ -230,21 +226,20 @@ public struct OffsetForLeaderEpochResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
+            let flexible = version == 4
             try writer.writeString(self.topic, compact: flexible, field: "Topic")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
+            let flexible = version == 4
             self.topic = try reader.readString("Topic", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -280,7 +275,7 @@ public struct OffsetForLeaderEpochResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
+            let flexible = version == 4
             writer.writeInt16(self.errorCode)
             writer.writeInt32(self.partition)
             if version >= 1 {
@@ -288,14 +283,13 @@ public struct OffsetForLeaderEpochResponse: KafkaResponse {
             }
             writer.writeInt64(self.endOffset)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
+            let flexible = version == 4
             self.errorCode = try reader.readInt16("ErrorCode")
             self.partition = try reader.readInt32("Partition")
             if version >= 1 {

@@ -43,8 +43,7 @@ public struct ProduceRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -95,8 +94,7 @@ public struct ProduceRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -138,8 +136,7 @@ public struct ProduceRequest: KafkaRequest {
             writer.writeInt32(self.index)
             try writer.writeNullableRecords(self.records, compact: flexible, field: "Records")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -230,19 +227,19 @@ public struct ProduceResponse: KafkaResponse {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0 where version >= 10:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
-                            var items: [NodeEndpoint] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try NodeEndpoint(from: &tagged, version: version))
-                            }
-                            self.nodeEndpoints = items
+                case 0 where version >= 10:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
+                        var items: [NodeEndpoint] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try NodeEndpoint(from: &tagged, version: version))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.nodeEndpoints = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -266,8 +263,7 @@ public struct ProduceResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -384,11 +380,11 @@ public struct ProduceResponse: KafkaResponse {
                 for _ in 0..<taggedCount {
                     let taggedField = try reader.readTaggedField()
                     switch taggedField.tag {
-                        case 0 where version >= 10:
-                            var tagged = taggedField.reader
-                            self.currentLeader = try LeaderIdAndEpoch(from: &tagged, version: version)
-                        default:
-                            self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                    case 0 where version >= 10:
+                        var tagged = taggedField.reader
+                        self.currentLeader = try LeaderIdAndEpoch(from: &tagged, version: version)
+                    default:
+                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                     }
                 }
             }
@@ -407,31 +403,18 @@ public struct ProduceResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 9
-            if version >= 8 {
-                writer.writeInt32(self.batchIndex)
-            } else if self.batchIndex != 0 {
-                throw .fieldNotInVersion("BatchIndex", version: version)
-            }
-            if version >= 8 {
-                try writer.writeNullableString(self.batchIndexErrorMessage, compact: flexible, field: "BatchIndexErrorMessage")
-            } else if self.batchIndexErrorMessage != nil {
-                throw .fieldNotInVersion("BatchIndexErrorMessage", version: version)
-            }
+            writer.writeInt32(self.batchIndex)
+            try writer.writeNullableString(self.batchIndexErrorMessage, compact: flexible, field: "BatchIndexErrorMessage")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 9
-            if version >= 8 {
-                self.batchIndex = try reader.readInt32("BatchIndex")
-            }
-            if version >= 8 {
-                self.batchIndexErrorMessage = try reader.readNullableString("BatchIndexErrorMessage", compact: flexible)
-            }
+            self.batchIndex = try reader.readInt32("BatchIndex")
+            self.batchIndexErrorMessage = try reader.readNullableString("BatchIndexErrorMessage", compact: flexible)
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -453,32 +436,19 @@ public struct ProduceResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 9
-            if version >= 10 {
-                writer.writeInt32(self.leaderID)
-            } else if self.leaderID != -1 {
-                throw .fieldNotInVersion("LeaderId", version: version)
-            }
-            if version >= 10 {
-                writer.writeInt32(self.leaderEpoch)
-            } else if self.leaderEpoch != -1 {
-                throw .fieldNotInVersion("LeaderEpoch", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.leaderID)
+            writer.writeInt32(self.leaderEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 9
-            if version >= 10 {
-                self.leaderID = try reader.readInt32("LeaderId")
-            }
-            if version >= 10 {
-                self.leaderEpoch = try reader.readInt32("LeaderEpoch")
-            }
+            let flexible = true
+            self.leaderID = try reader.readInt32("LeaderId")
+            self.leaderEpoch = try reader.readInt32("LeaderEpoch")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -504,48 +474,23 @@ public struct ProduceResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 9
-            if version >= 10 {
-                writer.writeInt32(self.nodeID)
-            } else if self.nodeID != 0 {
-                throw .fieldNotInVersion("NodeId", version: version)
-            }
-            if version >= 10 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 10 {
-                writer.writeInt32(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
-            if version >= 10 {
-                try writer.writeNullableString(self.rack, compact: flexible, field: "Rack")
-            } else if self.rack != nil {
-                throw .fieldNotInVersion("Rack", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.nodeID)
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeInt32(self.port)
+            try writer.writeNullableString(self.rack, compact: flexible, field: "Rack")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 9
-            if version >= 10 {
-                self.nodeID = try reader.readInt32("NodeId")
-            }
-            if version >= 10 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 10 {
-                self.port = try reader.readInt32("Port")
-            }
-            if version >= 10 {
-                self.rack = try reader.readNullableString("Rack", compact: flexible)
-            }
+            let flexible = true
+            self.nodeID = try reader.readInt32("NodeId")
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readInt32("Port")
+            self.rack = try reader.readNullableString("Rack", compact: flexible)
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -35,8 +35,7 @@ public struct PushTelemetryRequest: KafkaRequest {
         writer.writeInt8(self.compressionType)
         try writer.writeBytes(self.metrics, compact: flexible, field: "Metrics")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -85,8 +84,7 @@ public struct PushTelemetryResponse: KafkaResponse {
         writer.writeInt32(self.throttleTimeMs)
         writer.writeInt16(self.errorCode)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -30,8 +30,7 @@ public struct ReadShareGroupStateRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -78,8 +77,7 @@ public struct ReadShareGroupStateRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -121,8 +119,7 @@ public struct ReadShareGroupStateRequest: KafkaRequest {
             writer.writeInt32(self.partition)
             writer.writeInt32(self.leaderEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -165,8 +162,7 @@ public struct ReadShareGroupStateResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -212,8 +208,7 @@ public struct ReadShareGroupStateResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -270,8 +265,7 @@ public struct ReadShareGroupStateResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -323,8 +317,7 @@ public struct ReadShareGroupStateResponse: KafkaResponse {
             writer.writeInt8(self.deliveryState)
             writer.writeInt16(self.deliveryCount)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -29,8 +29,7 @@ public struct RemoveRaftVoterRequest: KafkaRequest {
         writer.writeInt32(self.voterID)
         writer.writeUuid(self.voterDirectoryID)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -80,8 +79,7 @@ public struct RemoveRaftVoterResponse: KafkaResponse {
         writer.writeInt16(self.errorCode)
         try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -23,12 +23,11 @@ public struct RenewDelegationTokenRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("RenewDelegationTokenRequest", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         try writer.writeBytes(self.hmac, compact: flexible, field: "Hmac")
         writer.writeInt64(self.renewPeriodMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -37,7 +36,7 @@ public struct RenewDelegationTokenRequest: KafkaRequest {
             throw .unsupportedVersion("RenewDelegationTokenRequest", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.hmac = try reader.readBytes("Hmac", compact: flexible)
         self.renewPeriodMs = try reader.readInt64("RenewPeriodMs")
         if flexible {
@@ -72,13 +71,12 @@ public struct RenewDelegationTokenResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("RenewDelegationTokenResponse", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt16(self.errorCode)
         writer.writeInt64(self.expiryTimestampMs)
         writer.writeInt32(self.throttleTimeMs)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -87,7 +85,7 @@ public struct RenewDelegationTokenResponse: KafkaResponse {
             throw .unsupportedVersion("RenewDelegationTokenResponse", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.errorCode = try reader.readInt16("ErrorCode")
         self.expiryTimestampMs = try reader.readInt64("ExpiryTimestampMs")
         self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")

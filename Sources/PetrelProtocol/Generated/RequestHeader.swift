@@ -24,7 +24,7 @@ public struct RequestHeader: KafkaMessage {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("RequestHeader", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt16(self.requestApiKey)
         writer.writeInt16(self.requestApiVersion)
         writer.writeInt32(self.correlationID)
@@ -32,8 +32,7 @@ public struct RequestHeader: KafkaMessage {
             try writer.writeNullableString(self.clientID, compact: false, field: "ClientId")
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -42,7 +41,7 @@ public struct RequestHeader: KafkaMessage {
             throw .unsupportedVersion("RequestHeader", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.requestApiKey = try reader.readInt16("RequestApiKey")
         self.requestApiVersion = try reader.readInt16("RequestApiVersion")
         self.correlationID = try reader.readInt32("CorrelationId")

@@ -18,11 +18,10 @@ public struct ResponseHeader: KafkaMessage {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("ResponseHeader", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         writer.writeInt32(self.correlationID)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -31,7 +30,7 @@ public struct ResponseHeader: KafkaMessage {
             throw .unsupportedVersion("ResponseHeader", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.correlationID = try reader.readInt32("CorrelationId")
         if flexible {
             let taggedCount = try reader.readTaggedFieldCount()

@@ -21,11 +21,10 @@ public struct SaslAuthenticateRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("SaslAuthenticateRequest", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         try writer.writeBytes(self.authBytes, compact: flexible, field: "AuthBytes")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -34,7 +33,7 @@ public struct SaslAuthenticateRequest: KafkaRequest {
             throw .unsupportedVersion("SaslAuthenticateRequest", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.authBytes = try reader.readBytes("AuthBytes", compact: flexible)
         if flexible {
             let taggedCount = try reader.readTaggedFieldCount()
@@ -70,7 +69,7 @@ public struct SaslAuthenticateResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("SaslAuthenticateResponse", version: version)
         }
-        let flexible = version >= 2
+        let flexible = version == 2
         writer.writeInt16(self.errorCode)
         try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
         try writer.writeBytes(self.authBytes, compact: flexible, field: "AuthBytes")
@@ -78,8 +77,7 @@ public struct SaslAuthenticateResponse: KafkaResponse {
             writer.writeInt64(self.sessionLifetimeMs)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -88,7 +86,7 @@ public struct SaslAuthenticateResponse: KafkaResponse {
             throw .unsupportedVersion("SaslAuthenticateResponse", version: version)
         }
         self.init()
-        let flexible = version >= 2
+        let flexible = version == 2
         self.errorCode = try reader.readInt16("ErrorCode")
         self.errorMessage = try reader.readNullableString("ErrorMessage", compact: flexible)
         self.authBytes = try reader.readBytes("AuthBytes", compact: flexible)

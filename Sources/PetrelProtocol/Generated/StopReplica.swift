@@ -36,7 +36,7 @@ public struct StopReplicaRequest: KafkaRequest {
         }
         let flexible = version >= 2
         writer.writeInt32(self.controllerID)
-        if version >= 4 {
+        if version == 4 {
             writer.writeBool(self.isKRaftController)
         } else if self.isKRaftController != false {
             throw .fieldNotInVersion("isKRaftController", version: version)
@@ -50,7 +50,7 @@ public struct StopReplicaRequest: KafkaRequest {
         } else if self.deletePartitions != false {
             throw .fieldNotInVersion("DeletePartitions", version: version)
         }
-        if version <= 0 {
+        if version == 0 {
             try writer.writeArrayCount(self.ungroupedPartitions.count, compact: flexible, field: "UngroupedPartitions")
             for element in self.ungroupedPartitions {
                 try element.encode(into: &writer, version: version)
@@ -75,8 +75,7 @@ public struct StopReplicaRequest: KafkaRequest {
             throw .fieldNotInVersion("TopicStates", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -87,7 +86,7 @@ public struct StopReplicaRequest: KafkaRequest {
         self.init()
         let flexible = version >= 2
         self.controllerID = try reader.readInt32("ControllerId")
-        if version >= 4 {
+        if version == 4 {
             self.isKRaftController = try reader.readBool("isKRaftController")
         }
         self.controllerEpoch = try reader.readInt32("ControllerEpoch")
@@ -97,7 +96,7 @@ public struct StopReplicaRequest: KafkaRequest {
         if version <= 2 {
             self.deletePartitions = try reader.readBool("DeletePartitions")
         }
-        if version <= 0 {
+        if version == 0 {
             do {
                 let count = try reader.readArrayCount("UngroupedPartitions", compact: flexible)
                 var items: [StopReplicaPartitionV0] = []
@@ -150,39 +149,14 @@ public struct StopReplicaRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
-            if version <= 0 {
-                try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
-            } else if self.topicName != "" {
-                throw .fieldNotInVersion("TopicName", version: version)
-            }
-            if version <= 0 {
-                writer.writeInt32(self.partitionIndex)
-            } else if self.partitionIndex != 0 {
-                throw .fieldNotInVersion("PartitionIndex", version: version)
-            }
-            if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
-            }
+            try writer.writeString(self.topicName, compact: false, field: "TopicName")
+            writer.writeInt32(self.partitionIndex)
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
-            if version <= 0 {
-                self.topicName = try reader.readString("TopicName", compact: flexible)
-            }
-            if version <= 0 {
-                self.partitionIndex = try reader.readInt32("PartitionIndex")
-            }
-            if flexible {
-                let taggedCount = try reader.readTaggedFieldCount()
-                for _ in 0..<taggedCount {
-                    let taggedField = try reader.readTaggedField()
-                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
-                }
-            }
+            self.topicName = try reader.readString("TopicName", compact: false)
+            self.partitionIndex = try reader.readInt32("PartitionIndex")
         }
     }
 
@@ -197,42 +171,29 @@ public struct StopReplicaRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
-            if version >= 1 && version <= 2 {
-                try writer.writeString(self.name, compact: flexible, field: "Name")
-            } else if self.name != "" {
-                throw .fieldNotInVersion("Name", version: version)
-            }
-            if version >= 1 && version <= 2 {
-                try writer.writeArrayCount(self.partitionIndexes.count, compact: flexible, field: "PartitionIndexes")
-                for element in self.partitionIndexes {
-                    writer.writeInt32(element)
-                }
-            } else if self.partitionIndexes != [] {
-                throw .fieldNotInVersion("PartitionIndexes", version: version)
+            let flexible = version == 2
+            try writer.writeString(self.name, compact: flexible, field: "Name")
+            try writer.writeArrayCount(self.partitionIndexes.count, compact: flexible, field: "PartitionIndexes")
+            for element in self.partitionIndexes {
+                writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
-            if version >= 1 && version <= 2 {
-                self.name = try reader.readString("Name", compact: flexible)
-            }
-            if version >= 1 && version <= 2 {
-                do {
-                    let count = try reader.readArrayCount("PartitionIndexes", compact: flexible)
-                    var items: [Int32] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try reader.readInt32("PartitionIndexes"))
-                    }
-                    self.partitionIndexes = items
+            let flexible = version == 2
+            self.name = try reader.readString("Name", compact: flexible)
+            do {
+                let count = try reader.readArrayCount("PartitionIndexes", compact: flexible)
+                var items: [Int32] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try reader.readInt32("PartitionIndexes"))
                 }
+                self.partitionIndexes = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -255,42 +216,29 @@ public struct StopReplicaRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
-            if version >= 3 {
-                try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
-            } else if self.topicName != "" {
-                throw .fieldNotInVersion("TopicName", version: version)
-            }
-            if version >= 3 {
-                try writer.writeArrayCount(self.partitionStates.count, compact: flexible, field: "PartitionStates")
-                for element in self.partitionStates {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.partitionStates != [] {
-                throw .fieldNotInVersion("PartitionStates", version: version)
+            let flexible = true
+            try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
+            try writer.writeArrayCount(self.partitionStates.count, compact: flexible, field: "PartitionStates")
+            for element in self.partitionStates {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
-            if version >= 3 {
-                self.topicName = try reader.readString("TopicName", compact: flexible)
-            }
-            if version >= 3 {
-                do {
-                    let count = try reader.readArrayCount("PartitionStates", compact: flexible)
-                    var items: [StopReplicaPartitionState] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try StopReplicaPartitionState(from: &reader, version: version))
-                    }
-                    self.partitionStates = items
+            let flexible = true
+            self.topicName = try reader.readString("TopicName", compact: flexible)
+            do {
+                let count = try reader.readArrayCount("PartitionStates", compact: flexible)
+                var items: [StopReplicaPartitionState] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try StopReplicaPartitionState(from: &reader, version: version))
                 }
+                self.partitionStates = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -315,40 +263,21 @@ public struct StopReplicaRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 2
-            if version >= 3 {
-                writer.writeInt32(self.partitionIndex)
-            } else if self.partitionIndex != 0 {
-                throw .fieldNotInVersion("PartitionIndex", version: version)
-            }
-            if version >= 3 {
-                writer.writeInt32(self.leaderEpoch)
-            } else if self.leaderEpoch != -1 {
-                throw .fieldNotInVersion("LeaderEpoch", version: version)
-            }
-            if version >= 3 {
-                writer.writeBool(self.deletePartition)
-            } else if self.deletePartition != false {
-                throw .fieldNotInVersion("DeletePartition", version: version)
-            }
+            let flexible = true
+            writer.writeInt32(self.partitionIndex)
+            writer.writeInt32(self.leaderEpoch)
+            writer.writeBool(self.deletePartition)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 2
-            if version >= 3 {
-                self.partitionIndex = try reader.readInt32("PartitionIndex")
-            }
-            if version >= 3 {
-                self.leaderEpoch = try reader.readInt32("LeaderEpoch")
-            }
-            if version >= 3 {
-                self.deletePartition = try reader.readBool("DeletePartition")
-            }
+            let flexible = true
+            self.partitionIndex = try reader.readInt32("PartitionIndex")
+            self.leaderEpoch = try reader.readInt32("LeaderEpoch")
+            self.deletePartition = try reader.readBool("DeletePartition")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -386,8 +315,7 @@ public struct StopReplicaResponse: KafkaResponse {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -434,8 +362,7 @@ public struct StopReplicaResponse: KafkaResponse {
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -41,10 +41,10 @@ public struct SyncGroupRequest: KafkaRequest {
         } else if self.groupInstanceID != nil {
             throw .fieldNotInVersion("GroupInstanceId", version: version)
         }
-        if version >= 5 {
+        if version == 5 {
             try writer.writeNullableString(self.protocolType, compact: flexible, field: "ProtocolType")
         }
-        if version >= 5 {
+        if version == 5 {
             try writer.writeNullableString(self.protocolName, compact: flexible, field: "ProtocolName")
         }
         try writer.writeArrayCount(self.assignments.count, compact: flexible, field: "Assignments")
@@ -52,8 +52,7 @@ public struct SyncGroupRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -69,10 +68,10 @@ public struct SyncGroupRequest: KafkaRequest {
         if version >= 3 {
             self.groupInstanceID = try reader.readNullableString("GroupInstanceId", compact: flexible)
         }
-        if version >= 5 {
+        if version == 5 {
             self.protocolType = try reader.readNullableString("ProtocolType", compact: flexible)
         }
-        if version >= 5 {
+        if version == 5 {
             self.protocolName = try reader.readNullableString("ProtocolName", compact: flexible)
         }
         do {
@@ -108,8 +107,7 @@ public struct SyncGroupRequest: KafkaRequest {
             try writer.writeString(self.memberID, compact: flexible, field: "MemberId")
             try writer.writeBytes(self.assignment, compact: flexible, field: "Assignment")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -160,16 +158,15 @@ public struct SyncGroupResponse: KafkaResponse {
             writer.writeInt32(self.throttleTimeMs)
         }
         writer.writeInt16(self.errorCode)
-        if version >= 5 {
+        if version == 5 {
             try writer.writeNullableString(self.protocolType, compact: flexible, field: "ProtocolType")
         }
-        if version >= 5 {
+        if version == 5 {
             try writer.writeNullableString(self.protocolName, compact: flexible, field: "ProtocolName")
         }
         try writer.writeBytes(self.assignment, compact: flexible, field: "Assignment")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -183,10 +180,10 @@ public struct SyncGroupResponse: KafkaResponse {
             self.throttleTimeMs = try reader.readInt32("ThrottleTimeMs")
         }
         self.errorCode = try reader.readInt16("ErrorCode")
-        if version >= 5 {
+        if version == 5 {
             self.protocolType = try reader.readNullableString("ProtocolType", compact: flexible)
         }
-        if version >= 5 {
+        if version == 5 {
             self.protocolName = try reader.readNullableString("ProtocolName", compact: flexible)
         }
         self.assignment = try reader.readBytes("Assignment", compact: flexible)

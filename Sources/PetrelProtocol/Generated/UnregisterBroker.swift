@@ -23,8 +23,7 @@ public struct UnregisterBrokerRequest: KafkaRequest {
         let flexible = true
         writer.writeInt32(self.brokerID)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -72,8 +71,7 @@ public struct UnregisterBrokerResponse: KafkaResponse {
         writer.writeInt16(self.errorCode)
         try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -37,8 +37,7 @@ public struct UpdateFeaturesRequest: KafkaRequest {
             throw .fieldNotInVersion("ValidateOnly", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -92,7 +91,7 @@ public struct UpdateFeaturesRequest: KafkaRequest {
             let flexible = true
             try writer.writeString(self.feature, compact: flexible, field: "Feature")
             writer.writeInt16(self.maxVersionLevel)
-            if version <= 0 {
+            if version == 0 {
                 writer.writeBool(self.allowDowngrade)
             } else if self.allowDowngrade != false {
                 throw .fieldNotInVersion("AllowDowngrade", version: version)
@@ -103,8 +102,7 @@ public struct UpdateFeaturesRequest: KafkaRequest {
                 throw .fieldNotInVersion("UpgradeType", version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -113,7 +111,7 @@ public struct UpdateFeaturesRequest: KafkaRequest {
             let flexible = true
             self.feature = try reader.readString("Feature", compact: flexible)
             self.maxVersionLevel = try reader.readInt16("MaxVersionLevel")
-            if version <= 0 {
+            if version == 0 {
                 self.allowDowngrade = try reader.readBool("AllowDowngrade")
             }
             if version >= 1 {
@@ -165,8 +163,7 @@ public struct UpdateFeaturesResponse: KafkaResponse {
             }
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -217,8 +214,7 @@ public struct UpdateFeaturesResponse: KafkaResponse {
             writer.writeInt16(self.errorCode)
             try writer.writeNullableString(self.errorMessage, compact: flexible, field: "ErrorMessage")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -37,7 +37,7 @@ public struct UpdateMetadataRequest: KafkaRequest {
         }
         let flexible = version >= 6
         writer.writeInt32(self.controllerID)
-        if version >= 8 {
+        if version == 8 {
             writer.writeBool(self.isKRaftController)
         } else if self.isKRaftController != false {
             throw .fieldNotInVersion("isKRaftController", version: version)
@@ -66,12 +66,12 @@ public struct UpdateMetadataRequest: KafkaRequest {
         for element in self.liveBrokers {
             try element.encode(into: &writer, version: version)
         }
-        if !(version >= 8) && self.type != 0 {
+        if !(version == 8) && self.type != 0 {
             throw .fieldNotInVersion("Type", version: version)
         }
         if flexible {
             var taggedFields: [TaggedField] = []
-            if version >= 8 && self.type != 0 {
+            if version == 8 && self.type != 0 {
                 var tagged = KafkaWriter()
                 tagged.writeInt8(self.type)
                 taggedFields.append(TaggedField(tag: 0, data: tagged.buffer))
@@ -87,7 +87,7 @@ public struct UpdateMetadataRequest: KafkaRequest {
         self.init()
         let flexible = version >= 6
         self.controllerID = try reader.readInt32("ControllerId")
-        if version >= 8 {
+        if version == 8 {
             self.isKRaftController = try reader.readBool("isKRaftController")
         }
         self.controllerEpoch = try reader.readInt32("ControllerEpoch")
@@ -130,11 +130,11 @@ public struct UpdateMetadataRequest: KafkaRequest {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0 where version >= 8:
-                        var tagged = taggedField.reader
-                        self.type = try tagged.readInt8("Type")
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                case 0 where version == 8:
+                    var tagged = taggedField.reader
+                    self.type = try tagged.readInt8("Type")
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -189,8 +189,7 @@ public struct UpdateMetadataRequest: KafkaRequest {
                 }
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -258,47 +257,34 @@ public struct UpdateMetadataRequest: KafkaRequest {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 6
-            if version >= 5 {
-                try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
-            } else if self.topicName != "" {
-                throw .fieldNotInVersion("TopicName", version: version)
-            }
+            try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             if version >= 7 {
                 writer.writeUuid(self.topicID)
             }
-            if version >= 5 {
-                try writer.writeArrayCount(self.partitionStates.count, compact: flexible, field: "PartitionStates")
-                for element in self.partitionStates {
-                    try element.encode(into: &writer, version: version)
-                }
-            } else if self.partitionStates != [] {
-                throw .fieldNotInVersion("PartitionStates", version: version)
+            try writer.writeArrayCount(self.partitionStates.count, compact: flexible, field: "PartitionStates")
+            for element in self.partitionStates {
+                try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 6
-            if version >= 5 {
-                self.topicName = try reader.readString("TopicName", compact: flexible)
-            }
+            self.topicName = try reader.readString("TopicName", compact: flexible)
             if version >= 7 {
                 self.topicID = try reader.readUuid("TopicId")
             }
-            if version >= 5 {
-                do {
-                    let count = try reader.readArrayCount("PartitionStates", compact: flexible)
-                    var items: [UpdateMetadataPartitionState] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try UpdateMetadataPartitionState(from: &reader, version: version))
-                    }
-                    self.partitionStates = items
+            do {
+                let count = try reader.readArrayCount("PartitionStates", compact: flexible)
+                var items: [UpdateMetadataPartitionState] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try UpdateMetadataPartitionState(from: &reader, version: version))
                 }
+                self.partitionStates = items
             }
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
@@ -329,10 +315,10 @@ public struct UpdateMetadataRequest: KafkaRequest {
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 6
             writer.writeInt32(self.id)
-            if version <= 0 {
+            if version == 0 {
                 try writer.writeString(self.v0Host, compact: flexible, field: "V0Host")
             }
-            if version <= 0 {
+            if version == 0 {
                 writer.writeInt32(self.v0Port)
             }
             if version >= 1 {
@@ -345,8 +331,7 @@ public struct UpdateMetadataRequest: KafkaRequest {
                 try writer.writeNullableString(self.rack, compact: flexible, field: "Rack")
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -354,10 +339,10 @@ public struct UpdateMetadataRequest: KafkaRequest {
             self.init()
             let flexible = version >= 6
             self.id = try reader.readInt32("Id")
-            if version <= 0 {
+            if version == 0 {
                 self.v0Host = try reader.readString("V0Host", compact: flexible)
             }
-            if version <= 0 {
+            if version == 0 {
                 self.v0Port = try reader.readInt32("V0Port")
             }
             if version >= 1 {
@@ -400,45 +385,26 @@ public struct UpdateMetadataRequest: KafkaRequest {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = version >= 6
-            if version >= 1 {
-                writer.writeInt32(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
-            if version >= 1 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
+            writer.writeInt32(self.port)
+            try writer.writeString(self.host, compact: flexible, field: "Host")
             if version >= 3 {
                 try writer.writeString(self.listener, compact: flexible, field: "Listener")
             }
-            if version >= 1 {
-                writer.writeInt16(self.securityProtocol)
-            } else if self.securityProtocol != 0 {
-                throw .fieldNotInVersion("SecurityProtocol", version: version)
-            }
+            writer.writeInt16(self.securityProtocol)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = version >= 6
-            if version >= 1 {
-                self.port = try reader.readInt32("Port")
-            }
-            if version >= 1 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
+            self.port = try reader.readInt32("Port")
+            self.host = try reader.readString("Host", compact: flexible)
             if version >= 3 {
                 self.listener = try reader.readString("Listener", compact: flexible)
             }
-            if version >= 1 {
-                self.securityProtocol = try reader.readInt16("SecurityProtocol")
-            }
+            self.securityProtocol = try reader.readInt16("SecurityProtocol")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {
@@ -470,8 +436,7 @@ public struct UpdateMetadataResponse: KafkaResponse {
         let flexible = version >= 6
         writer.writeInt16(self.errorCode)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

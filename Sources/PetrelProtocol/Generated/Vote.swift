@@ -26,7 +26,7 @@ public struct VoteRequest: KafkaRequest {
         }
         let flexible = true
         try writer.writeNullableString(self.clusterID, compact: flexible, field: "ClusterId")
-        if version >= 1 {
+        if version == 1 {
             writer.writeInt32(self.voterID)
         }
         try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
@@ -34,8 +34,7 @@ public struct VoteRequest: KafkaRequest {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -46,7 +45,7 @@ public struct VoteRequest: KafkaRequest {
         self.init()
         let flexible = true
         self.clusterID = try reader.readNullableString("ClusterId", compact: flexible)
-        if version >= 1 {
+        if version == 1 {
             self.voterID = try reader.readInt32("VoterId")
         }
         do {
@@ -85,8 +84,7 @@ public struct VoteRequest: KafkaRequest {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -138,17 +136,16 @@ public struct VoteRequest: KafkaRequest {
             writer.writeInt32(self.partitionIndex)
             writer.writeInt32(self.candidateEpoch)
             writer.writeInt32(self.candidateID)
-            if version >= 1 {
+            if version == 1 {
                 writer.writeUuid(self.candidateDirectoryID)
             }
-            if version >= 1 {
+            if version == 1 {
                 writer.writeUuid(self.voterDirectoryID)
             }
             writer.writeInt32(self.lastOffsetEpoch)
             writer.writeInt64(self.lastOffset)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -158,10 +155,10 @@ public struct VoteRequest: KafkaRequest {
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.candidateEpoch = try reader.readInt32("CandidateEpoch")
             self.candidateID = try reader.readInt32("CandidateId")
-            if version >= 1 {
+            if version == 1 {
                 self.candidateDirectoryID = try reader.readUuid("CandidateDirectoryId")
             }
-            if version >= 1 {
+            if version == 1 {
                 self.voterDirectoryID = try reader.readUuid("VoterDirectoryId")
             }
             self.lastOffsetEpoch = try reader.readInt32("LastOffsetEpoch")
@@ -204,12 +201,12 @@ public struct VoteResponse: KafkaResponse {
         for element in self.topics {
             try element.encode(into: &writer, version: version)
         }
-        if !(version >= 1) && self.nodeEndpoints != [] {
+        if !(version == 1) && self.nodeEndpoints != [] {
             throw .fieldNotInVersion("NodeEndpoints", version: version)
         }
         if flexible {
             var taggedFields: [TaggedField] = []
-            if version >= 1 && self.nodeEndpoints != [] {
+            if version == 1 && self.nodeEndpoints != [] {
                 var tagged = KafkaWriter()
                 try tagged.writeArrayCount(self.nodeEndpoints.count, compact: true, field: "NodeEndpoints")
                 for element in self.nodeEndpoints {
@@ -242,19 +239,19 @@ public struct VoteResponse: KafkaResponse {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0 where version >= 1:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
-                            var items: [NodeEndpoint] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try NodeEndpoint(from: &tagged, version: version))
-                            }
-                            self.nodeEndpoints = items
+                case 0 where version == 1:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("NodeEndpoints", compact: true)
+                        var items: [NodeEndpoint] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try NodeEndpoint(from: &tagged, version: version))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.nodeEndpoints = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -278,8 +275,7 @@ public struct VoteResponse: KafkaResponse {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -330,8 +326,7 @@ public struct VoteResponse: KafkaResponse {
             writer.writeInt32(self.leaderEpoch)
             writer.writeBool(self.voteGranted)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -367,39 +362,20 @@ public struct VoteResponse: KafkaResponse {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = true
-            if version >= 1 {
-                writer.writeInt32(self.nodeID)
-            } else if self.nodeID != 0 {
-                throw .fieldNotInVersion("NodeId", version: version)
-            }
-            if version >= 1 {
-                try writer.writeString(self.host, compact: flexible, field: "Host")
-            } else if self.host != "" {
-                throw .fieldNotInVersion("Host", version: version)
-            }
-            if version >= 1 {
-                writer.writeUInt16(self.port)
-            } else if self.port != 0 {
-                throw .fieldNotInVersion("Port", version: version)
-            }
+            writer.writeInt32(self.nodeID)
+            try writer.writeString(self.host, compact: flexible, field: "Host")
+            writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = true
-            if version >= 1 {
-                self.nodeID = try reader.readInt32("NodeId")
-            }
-            if version >= 1 {
-                self.host = try reader.readString("Host", compact: flexible)
-            }
-            if version >= 1 {
-                self.port = try reader.readUInt16("Port")
-            }
+            self.nodeID = try reader.readInt32("NodeId")
+            self.host = try reader.readString("Host", compact: flexible)
+            self.port = try reader.readUInt16("Port")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -20,14 +20,13 @@ public struct WriteTxnMarkersRequest: KafkaRequest {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("WriteTxnMarkersRequest", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         try writer.writeArrayCount(self.markers.count, compact: flexible, field: "Markers")
         for element in self.markers {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -36,7 +35,7 @@ public struct WriteTxnMarkersRequest: KafkaRequest {
             throw .unsupportedVersion("WriteTxnMarkersRequest", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         do {
             let count = try reader.readArrayCount("Markers", compact: flexible)
             var items: [WritableTxnMarker] = []
@@ -74,7 +73,7 @@ public struct WriteTxnMarkersRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt64(self.producerID)
             writer.writeInt16(self.producerEpoch)
             writer.writeBool(self.transactionResult)
@@ -84,14 +83,13 @@ public struct WriteTxnMarkersRequest: KafkaRequest {
             }
             writer.writeInt32(self.coordinatorEpoch)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.producerID = try reader.readInt64("ProducerId")
             self.producerEpoch = try reader.readInt16("ProducerEpoch")
             self.transactionResult = try reader.readBool("TransactionResult")
@@ -126,21 +124,20 @@ public struct WriteTxnMarkersRequest: KafkaRequest {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeArrayCount(self.partitionIndexes.count, compact: flexible, field: "PartitionIndexes")
             for element in self.partitionIndexes {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.name = try reader.readString("Name", compact: flexible)
             do {
                 let count = try reader.readArrayCount("PartitionIndexes", compact: flexible)
@@ -179,14 +176,13 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("WriteTxnMarkersResponse", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         try writer.writeArrayCount(self.markers.count, compact: flexible, field: "Markers")
         for element in self.markers {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -195,7 +191,7 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
             throw .unsupportedVersion("WriteTxnMarkersResponse", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         do {
             let count = try reader.readArrayCount("Markers", compact: flexible)
             var items: [WritableTxnMarkerResult] = []
@@ -225,21 +221,20 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt64(self.producerID)
             try writer.writeArrayCount(self.topics.count, compact: flexible, field: "Topics")
             for element in self.topics {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.producerID = try reader.readInt64("ProducerId")
             do {
                 let count = try reader.readArrayCount("Topics", compact: flexible)
@@ -271,21 +266,20 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeArrayCount(self.partitions.count, compact: flexible, field: "Partitions")
             for element in self.partitions {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.name = try reader.readString("Name", compact: flexible)
             do {
                 let count = try reader.readArrayCount("Partitions", compact: flexible)
@@ -317,18 +311,17 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             writer.writeInt32(self.partitionIndex)
             writer.writeInt16(self.errorCode)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.partitionIndex = try reader.readInt32("PartitionIndex")
             self.errorCode = try reader.readInt16("ErrorCode")
             if flexible {

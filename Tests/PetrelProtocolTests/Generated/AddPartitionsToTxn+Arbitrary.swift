@@ -31,24 +31,22 @@ extension AddPartitionsToTxnRequest: ArbitraryMessage {
 extension AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionalID = Arbitrary.string(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerID = Arbitrary.int64(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerEpoch = Arbitrary.int16(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.verifyOnly = Arbitrary.bool(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.arbitrary(version: version, using: &rng) }
         }
-        if version >= 3 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -94,15 +92,13 @@ extension AddPartitionsToTxnResponse: ArbitraryMessage {
 extension AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionalID = Arbitrary.string(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicResults = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 3 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }

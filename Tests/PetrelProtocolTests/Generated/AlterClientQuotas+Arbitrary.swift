@@ -12,7 +12,7 @@ extension AlterClientQuotasRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -28,7 +28,7 @@ extension AlterClientQuotasRequest.EntryData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.ops = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasRequest.OpData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -48,7 +48,7 @@ extension AlterClientQuotasRequest.EntityData {
                 value.entityName = Arbitrary.string(&rng)
             }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -67,7 +67,7 @@ extension AlterClientQuotasRequest.OpData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.remove = Arbitrary.bool(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -83,7 +83,7 @@ extension AlterClientQuotasResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.entries = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasResponse.EntryData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -106,7 +106,7 @@ extension AlterClientQuotasResponse.EntryData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasResponse.EntityData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -126,7 +126,7 @@ extension AlterClientQuotasResponse.EntityData {
                 value.entityName = Arbitrary.string(&rng)
             }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -12,7 +12,7 @@ extension AlterConfigsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -31,7 +31,7 @@ extension AlterConfigsRequest.AlterConfigsResource {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterConfigsRequest.AlterableConfig.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -51,7 +51,7 @@ extension AlterConfigsRequest.AlterableConfig {
                 value.value = Arbitrary.string(&rng)
             }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -67,7 +67,7 @@ extension AlterConfigsResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterConfigsResponse.AlterConfigsResourceResponse.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -93,7 +93,7 @@ extension AlterConfigsResponse.AlterConfigsResourceResponse {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceName = Arbitrary.string(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -49,7 +49,7 @@ extension AlterPartitionRequest.PartitionData {
         if version <= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.newIsr = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.newIsrWithEpochs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterPartitionRequest.BrokerState.arbitrary(version: version, using: &rng) }
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
@@ -66,10 +66,10 @@ extension AlterPartitionRequest.PartitionData {
 extension AlterPartitionRequest.BrokerState {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerID = Arbitrary.int32(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerEpoch = Arbitrary.int64(&rng)
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])

@@ -9,7 +9,7 @@ extension AlterReplicaLogDirsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.dirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsRequest.AlterReplicaLogDir.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -25,7 +25,7 @@ extension AlterReplicaLogDirsRequest.AlterReplicaLogDir {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -41,7 +41,7 @@ extension AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -57,7 +57,7 @@ extension AlterReplicaLogDirsResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -73,7 +73,7 @@ extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -89,7 +89,7 @@ extension AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -13,16 +13,16 @@ extension BeginQuorumEpochRequest: ArbitraryMessage {
                 value.clusterID = Arbitrary.string(&rng)
             }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.voterID = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BeginQuorumEpochRequest.TopicData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BeginQuorumEpochRequest.LeaderEndpoint.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -38,7 +38,7 @@ extension BeginQuorumEpochRequest.TopicData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BeginQuorumEpochRequest.PartitionData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -51,7 +51,7 @@ extension BeginQuorumEpochRequest.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.voterDirectoryID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -60,7 +60,7 @@ extension BeginQuorumEpochRequest.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -70,18 +70,16 @@ extension BeginQuorumEpochRequest.PartitionData {
 extension BeginQuorumEpochRequest.LeaderEndpoint {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.host = Arbitrary.string(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
-        if version >= 1 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -95,10 +93,10 @@ extension BeginQuorumEpochResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BeginQuorumEpochResponse.TopicData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BeginQuorumEpochResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
         }
         return value
@@ -114,7 +112,7 @@ extension BeginQuorumEpochResponse.TopicData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BeginQuorumEpochResponse.PartitionData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -136,7 +134,7 @@ extension BeginQuorumEpochResponse.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -146,18 +144,16 @@ extension BeginQuorumEpochResponse.PartitionData {
 extension BeginQuorumEpochResponse.NodeEndpoint {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.host = Arbitrary.string(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
-        if version >= 1 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }

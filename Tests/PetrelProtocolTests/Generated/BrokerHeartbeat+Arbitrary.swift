@@ -21,7 +21,7 @@ extension BrokerHeartbeatRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.wantShutDown = Arbitrary.bool(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.offlineLogDirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.uuid(&rng) }
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])

@@ -39,7 +39,7 @@ extension ConsumerGroupHeartbeatRequest: ArbitraryMessage {
                 value.subscribedTopicNames = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
             }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.subscribedTopicRegex = nil
             } else {

@@ -12,7 +12,7 @@ extension ControlledShutdownRequest: ArbitraryMessage {
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerEpoch = Arbitrary.int64(&rng)
         }
-        if version >= 3 {
+        if version == 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -28,7 +28,7 @@ extension ControlledShutdownResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.remainingPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ControlledShutdownResponse.RemainingPartition.arbitrary(version: version, using: &rng) }
         }
-        if version >= 3 {
+        if version == 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -44,7 +44,7 @@ extension ControlledShutdownResponse.RemainingPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
         }
-        if version >= 3 {
+        if version == 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

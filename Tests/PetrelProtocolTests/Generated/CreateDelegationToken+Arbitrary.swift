@@ -6,14 +6,14 @@ import PetrelProtocol
 extension CreateDelegationTokenRequest: ArbitraryMessage {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.ownerPrincipalType = nil
             } else {
                 value.ownerPrincipalType = Arbitrary.string(&rng)
             }
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.ownerPrincipalName = nil
             } else {
@@ -61,10 +61,10 @@ extension CreateDelegationTokenResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalName = Arbitrary.string(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.tokenRequesterPrincipalType = Arbitrary.string(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.tokenRequesterPrincipalName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {

@@ -105,7 +105,7 @@ extension CreateTopicsResponse.CreatableTopicResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version >= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 7, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -144,28 +144,26 @@ extension CreateTopicsResponse.CreatableTopicResult {
 extension CreateTopicsResponse.CreatableTopicConfigs {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.value = nil
             } else {
                 value.value = Arbitrary.string(&rng)
             }
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.readOnly = Arbitrary.bool(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.configSource = Arbitrary.int8(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.isSensitive = Arbitrary.bool(&rng)
         }
-        if version >= 5 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }

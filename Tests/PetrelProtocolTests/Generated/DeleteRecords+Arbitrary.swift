@@ -12,7 +12,7 @@ extension DeleteRecordsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -28,7 +28,7 @@ extension DeleteRecordsRequest.DeleteRecordsTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsRequest.DeleteRecordsPartition.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -44,7 +44,7 @@ extension DeleteRecordsRequest.DeleteRecordsPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.offset = Arbitrary.int64(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -60,7 +60,7 @@ extension DeleteRecordsResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsResponse.DeleteRecordsTopicResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -76,7 +76,7 @@ extension DeleteRecordsResponse.DeleteRecordsTopicResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsResponse.DeleteRecordsPartitionResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -95,7 +95,7 @@ extension DeleteRecordsResponse.DeleteRecordsPartitionResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -6,7 +6,7 @@ import PetrelProtocol
 extension DeleteTopicsRequest: ArbitraryMessage {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 6, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 6, Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteTopicsRequest.DeleteTopicState.arbitrary(version: version, using: &rng) }
         }
         if version <= 5, Arbitrary.chance(&rng, 3, in: 4) {
@@ -25,19 +25,17 @@ extension DeleteTopicsRequest: ArbitraryMessage {
 extension DeleteTopicsRequest.DeleteTopicState {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 6, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.name = nil
             } else {
                 value.name = Arbitrary.string(&rng)
             }
         }
-        if version >= 6, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
-        if version >= 4 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -62,13 +60,13 @@ extension DeleteTopicsResponse.DeletableTopicResult {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            if version >= 6, Arbitrary.chance(&rng, 1, in: 4) {
+            if version == 6, Arbitrary.chance(&rng, 1, in: 4) {
                 value.name = nil
             } else {
                 value.name = Arbitrary.string(&rng)
             }
         }
-        if version >= 6, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 6, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {

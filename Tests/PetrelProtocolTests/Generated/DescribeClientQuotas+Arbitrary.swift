@@ -12,7 +12,7 @@ extension DescribeClientQuotasRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.strict = Arbitrary.bool(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -35,7 +35,7 @@ extension DescribeClientQuotasRequest.ComponentData {
                 value.match = Arbitrary.string(&rng)
             }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -65,7 +65,7 @@ extension DescribeClientQuotasResponse: ArbitraryMessage {
                 value.entries = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasResponse.EntryData.arbitrary(version: version, using: &rng) }
             }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -81,7 +81,7 @@ extension DescribeClientQuotasResponse.EntryData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.values = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasResponse.ValueData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -101,7 +101,7 @@ extension DescribeClientQuotasResponse.EntityData {
                 value.entityName = Arbitrary.string(&rng)
             }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -117,7 +117,7 @@ extension DescribeClientQuotasResponse.ValueData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.value = Arbitrary.float64(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

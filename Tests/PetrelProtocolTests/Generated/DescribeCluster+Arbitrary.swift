@@ -9,7 +9,7 @@ extension DescribeClusterRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.includeClusterAuthorizedOperations = Arbitrary.bool(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.endpointType = Arbitrary.int8(&rng)
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
@@ -33,7 +33,7 @@ extension DescribeClusterResponse: ArbitraryMessage {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.endpointType = Arbitrary.int8(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {

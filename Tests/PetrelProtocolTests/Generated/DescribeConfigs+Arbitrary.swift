@@ -15,7 +15,7 @@ extension DescribeConfigsRequest: ArbitraryMessage {
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.includeDocumentation = Arbitrary.bool(&rng)
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -38,7 +38,7 @@ extension DescribeConfigsRequest.DescribeConfigsResource {
                 value.configurationKeys = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
             }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -54,7 +54,7 @@ extension DescribeConfigsResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsResponse.DescribeConfigsResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -83,7 +83,7 @@ extension DescribeConfigsResponse.DescribeConfigsResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsResponse.DescribeConfigsResourceResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -106,7 +106,7 @@ extension DescribeConfigsResponse.DescribeConfigsResourceResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.readOnly = Arbitrary.bool(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.isDefault = Arbitrary.bool(&rng)
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
@@ -128,7 +128,7 @@ extension DescribeConfigsResponse.DescribeConfigsResourceResult {
                 value.documentation = Arbitrary.string(&rng)
             }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -138,20 +138,20 @@ extension DescribeConfigsResponse.DescribeConfigsResourceResult {
 extension DescribeConfigsResponse.DescribeConfigsSynonym {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.value = nil
             } else {
                 value.value = Arbitrary.string(&rng)
             }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.source = Arbitrary.int8(&rng)
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -64,10 +64,10 @@ extension DescribeDelegationTokenResponse.DescribedDelegationToken {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalName = Arbitrary.string(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.tokenRequesterPrincipalType = Arbitrary.string(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.tokenRequesterPrincipalName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {

@@ -12,7 +12,7 @@ extension DescribeGroupsRequest: ArbitraryMessage {
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.includeAuthorizedOperations = Arbitrary.bool(&rng)
         }
-        if version >= 5 {
+        if version == 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -28,7 +28,7 @@ extension DescribeGroupsResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeGroupsResponse.DescribedGroup.arbitrary(version: version, using: &rng) }
         }
-        if version >= 5 {
+        if version == 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -59,7 +59,7 @@ extension DescribeGroupsResponse.DescribedGroup {
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.authorizedOperations = Arbitrary.int32(&rng)
         }
-        if version >= 5 {
+        if version == 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -91,7 +91,7 @@ extension DescribeGroupsResponse.DescribedGroupMember {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberAssignment = Arbitrary.bytes(&rng)
         }
-        if version >= 5 {
+        if version == 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

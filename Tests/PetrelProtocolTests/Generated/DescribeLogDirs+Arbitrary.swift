@@ -67,10 +67,10 @@ extension DescribeLogDirsResponse.DescribeLogDirsResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsResponse.DescribeLogDirsTopic.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.totalBytes = Arbitrary.int64(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.usableBytes = Arbitrary.int64(&rng)
         }
         if version >= 2 {

@@ -45,7 +45,7 @@ extension DescribeQuorumResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 2, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.errorMessage = nil
             } else {
@@ -55,7 +55,7 @@ extension DescribeQuorumResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeQuorumResponse.TopicData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.nodes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeQuorumResponse.Node.arbitrary(version: version, using: &rng) }
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
@@ -86,7 +86,7 @@ extension DescribeQuorumResponse.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 2, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.errorMessage = nil
             } else {
@@ -119,7 +119,7 @@ extension DescribeQuorumResponse.ReplicaState {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaID = Arbitrary.int32(&rng)
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaDirectoryID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -139,10 +139,10 @@ extension DescribeQuorumResponse.ReplicaState {
 extension DescribeQuorumResponse.Node {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.listeners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeQuorumResponse.Listener.arbitrary(version: version, using: &rng) }
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
@@ -153,13 +153,13 @@ extension DescribeQuorumResponse.Node {
 extension DescribeQuorumResponse.Listener {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.host = Arbitrary.string(&rng)
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])

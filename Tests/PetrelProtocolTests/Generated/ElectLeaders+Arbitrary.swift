@@ -19,7 +19,7 @@ extension ElectLeadersRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -35,7 +35,7 @@ extension ElectLeadersRequest.TopicPartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -54,7 +54,7 @@ extension ElectLeadersResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaElectionResults = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ElectLeadersResponse.ReplicaElectionResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -70,7 +70,7 @@ extension ElectLeadersResponse.ReplicaElectionResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionResult = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ElectLeadersResponse.PartitionResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -93,7 +93,7 @@ extension ElectLeadersResponse.PartitionResult {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

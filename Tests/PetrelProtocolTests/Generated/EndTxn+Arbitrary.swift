@@ -34,10 +34,10 @@ extension EndTxnResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.producerID = Arbitrary.int64(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.producerEpoch = Arbitrary.int16(&rng)
         }
         if version >= 3 {

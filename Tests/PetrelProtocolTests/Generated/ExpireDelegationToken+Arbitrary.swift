@@ -12,7 +12,7 @@ extension ExpireDelegationTokenRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.expiryTimePeriodMs = Arbitrary.int64(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -31,7 +31,7 @@ extension ExpireDelegationTokenResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

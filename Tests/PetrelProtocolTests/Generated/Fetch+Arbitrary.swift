@@ -56,15 +56,13 @@ extension FetchRequest: ArbitraryMessage {
 extension FetchRequest.ReplicaState {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 15, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaID = Arbitrary.int32(&rng)
         }
-        if version >= 15, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaEpoch = Arbitrary.int64(&rng)
         }
-        if version >= 12 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -109,7 +107,7 @@ extension FetchRequest.FetchPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionMaxBytes = Arbitrary.int32(&rng)
         }
-        if version >= 17, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 17, Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaDirectoryID = Arbitrary.uuid(&rng)
         }
         if version >= 12 {
@@ -122,13 +120,13 @@ extension FetchRequest.FetchPartition {
 extension FetchRequest.ForgottenTopic {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 7 && version <= 12, Arbitrary.chance(&rng, 3, in: 4) {
+        if version <= 12, Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
         }
         if version >= 13, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
-        if version >= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
         if version >= 12 {
@@ -236,15 +234,13 @@ extension FetchResponse.PartitionData {
 extension FetchResponse.EpochEndOffset {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 12, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.epoch = Arbitrary.int32(&rng)
         }
-        if version >= 12, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.endOffset = Arbitrary.int64(&rng)
         }
-        if version >= 12 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -252,15 +248,13 @@ extension FetchResponse.EpochEndOffset {
 extension FetchResponse.LeaderIdAndEpoch {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 12, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderID = Arbitrary.int32(&rng)
         }
-        if version >= 12, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 12 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -274,9 +268,7 @@ extension FetchResponse.SnapshotId {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.epoch = Arbitrary.int32(&rng)
         }
-        if version >= 12 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -284,10 +276,10 @@ extension FetchResponse.SnapshotId {
 extension FetchResponse.AbortedTransaction {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerID = Arbitrary.int64(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.firstOffset = Arbitrary.int64(&rng)
         }
         if version >= 12 {
@@ -300,25 +292,23 @@ extension FetchResponse.AbortedTransaction {
 extension FetchResponse.NodeEndpoint {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 16, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
         }
-        if version >= 16, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.host = Arbitrary.string(&rng)
         }
-        if version >= 16, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.int32(&rng)
         }
-        if version >= 16, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.rack = nil
             } else {
                 value.rack = Arbitrary.string(&rng)
             }
         }
-        if version >= 12 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }

@@ -56,7 +56,7 @@ extension FetchSnapshotRequest.PartitionSnapshot {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.position = Arbitrary.int64(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaDirectoryID = Arbitrary.uuid(&rng)
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
@@ -90,7 +90,7 @@ extension FetchSnapshotResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotResponse.TopicSnapshot.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
@@ -172,13 +172,13 @@ extension FetchSnapshotResponse.LeaderIdAndEpoch {
 extension FetchSnapshotResponse.NodeEndpoint {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.host = Arbitrary.string(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])

@@ -60,31 +60,29 @@ extension FindCoordinatorResponse: ArbitraryMessage {
 extension FindCoordinatorResponse.Coordinator {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.key = Arbitrary.string(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.host = Arbitrary.string(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.int32(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.errorMessage = nil
             } else {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        if version >= 3 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }

@@ -22,7 +22,7 @@ extension HeartbeatRequest: ArbitraryMessage {
                 value.groupInstanceID = Arbitrary.string(&rng)
             }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -38,7 +38,7 @@ extension HeartbeatResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

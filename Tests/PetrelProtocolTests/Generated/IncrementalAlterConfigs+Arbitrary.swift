@@ -12,7 +12,7 @@ extension IncrementalAlterConfigsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -31,7 +31,7 @@ extension IncrementalAlterConfigsRequest.AlterConfigsResource {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in IncrementalAlterConfigsRequest.AlterableConfig.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -54,7 +54,7 @@ extension IncrementalAlterConfigsRequest.AlterableConfig {
                 value.value = Arbitrary.string(&rng)
             }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -70,7 +70,7 @@ extension IncrementalAlterConfigsResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in IncrementalAlterConfigsResponse.AlterConfigsResourceResponse.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -96,7 +96,7 @@ extension IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceName = Arbitrary.string(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -90,7 +90,7 @@ extension JoinGroupResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leader = Arbitrary.string(&rng)
         }
-        if version >= 9, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 9, Arbitrary.chance(&rng, 3, in: 4) {
             value.skipAssignment = Arbitrary.bool(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {

@@ -9,7 +9,7 @@ extension LeaderAndIsrRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.controllerID = Arbitrary.int32(&rng)
         }
-        if version >= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 7, Arbitrary.chance(&rng, 3, in: 4) {
             value.isKRaftController = Arbitrary.bool(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -86,13 +86,13 @@ extension LeaderAndIsrRequest.LeaderAndIsrPartitionState {
 extension LeaderAndIsrRequest.LeaderAndIsrTopicState {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
         if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrPartitionState.arbitrary(version: version, using: &rng) }
         }
         if version >= 4 {
@@ -162,15 +162,13 @@ extension LeaderAndIsrResponse.LeaderAndIsrPartitionError {
 extension LeaderAndIsrResponse.LeaderAndIsrTopicError {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrResponse.LeaderAndIsrPartitionError.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }

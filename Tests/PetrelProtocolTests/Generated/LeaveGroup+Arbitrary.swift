@@ -25,17 +25,17 @@ extension LeaveGroupRequest: ArbitraryMessage {
 extension LeaveGroupRequest.MemberIdentity {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.groupInstanceID = nil
             } else {
                 value.groupInstanceID = Arbitrary.string(&rng)
             }
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.reason = nil
             } else {
@@ -71,17 +71,17 @@ extension LeaveGroupResponse: ArbitraryMessage {
 extension LeaveGroupResponse.MemberResponse {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.groupInstanceID = nil
             } else {
                 value.groupInstanceID = Arbitrary.string(&rng)
             }
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if version >= 4 {

@@ -9,7 +9,7 @@ extension ListGroupsRequest: ArbitraryMessage {
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.statesFilter = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.typesFilter = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
         }
         if version >= 3 {
@@ -50,7 +50,7 @@ extension ListGroupsResponse.ListedGroup {
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.groupState = Arbitrary.string(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.groupType = Arbitrary.string(&rng)
         }
         if version >= 3 {

@@ -15,7 +15,7 @@ extension ListOffsetsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsRequest.ListOffsetsTopic.arbitrary(version: version, using: &rng) }
         }
-        if version >= 10, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 10, Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
         if version >= 6 {
@@ -53,7 +53,7 @@ extension ListOffsetsRequest.ListOffsetsPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timestamp = Arbitrary.int64(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.maxNumOffsets = Arbitrary.int32(&rng)
         }
         if version >= 6 {
@@ -104,7 +104,7 @@ extension ListOffsetsResponse.ListOffsetsPartitionResponse {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.oldStyleOffsets = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int64(&rng) }
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {

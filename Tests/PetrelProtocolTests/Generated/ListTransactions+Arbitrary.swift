@@ -12,7 +12,7 @@ extension ListTransactionsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerIDFilters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int64(&rng) }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.durationFilter = Arbitrary.int64(&rng)
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])

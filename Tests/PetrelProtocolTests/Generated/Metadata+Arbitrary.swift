@@ -114,7 +114,7 @@ extension MetadataResponse.MetadataResponseTopic {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            if version >= 12, Arbitrary.chance(&rng, 1, in: 4) {
+            if version == 12, Arbitrary.chance(&rng, 1, in: 4) {
                 value.name = nil
             } else {
                 value.name = Arbitrary.string(&rng)

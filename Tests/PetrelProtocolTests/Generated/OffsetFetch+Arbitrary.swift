@@ -32,10 +32,10 @@ extension OffsetFetchRequest: ArbitraryMessage {
 extension OffsetFetchRequest.OffsetFetchRequestTopic {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndexes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
         if version >= 6 {
@@ -48,29 +48,27 @@ extension OffsetFetchRequest.OffsetFetchRequestTopic {
 extension OffsetFetchRequest.OffsetFetchRequestGroup {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
         }
-        if version >= 9, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 9, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.memberID = nil
             } else {
                 value.memberID = Arbitrary.string(&rng)
             }
         }
-        if version >= 9, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 9, Arbitrary.chance(&rng, 3, in: 4) {
             value.memberEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.topics = nil
             } else {
                 value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchRequest.OffsetFetchRequestTopics.arbitrary(version: version, using: &rng) }
             }
         }
-        if version >= 6 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -78,15 +76,13 @@ extension OffsetFetchRequest.OffsetFetchRequestGroup {
 extension OffsetFetchRequest.OffsetFetchRequestTopics {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndexes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 6 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -116,10 +112,10 @@ extension OffsetFetchResponse: ArbitraryMessage {
 extension OffsetFetchResponse.OffsetFetchResponseTopic {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponsePartition.arbitrary(version: version, using: &rng) }
         }
         if version >= 6 {
@@ -132,23 +128,23 @@ extension OffsetFetchResponse.OffsetFetchResponseTopic {
 extension OffsetFetchResponse.OffsetFetchResponsePartition {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
         }
-        if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.committedOffset = Arbitrary.int64(&rng)
         }
-        if version >= 5 && version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.committedLeaderEpoch = Arbitrary.int32(&rng)
         }
-        if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.metadata = nil
             } else {
                 value.metadata = Arbitrary.string(&rng)
             }
         }
-        if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if version >= 6 {
@@ -161,18 +157,16 @@ extension OffsetFetchResponse.OffsetFetchResponsePartition {
 extension OffsetFetchResponse.OffsetFetchResponseGroup {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponseTopics.arbitrary(version: version, using: &rng) }
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 6 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -180,15 +174,13 @@ extension OffsetFetchResponse.OffsetFetchResponseGroup {
 extension OffsetFetchResponse.OffsetFetchResponseTopics {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponsePartitions.arbitrary(version: version, using: &rng) }
         }
-        if version >= 6 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -196,28 +188,26 @@ extension OffsetFetchResponse.OffsetFetchResponseTopics {
 extension OffsetFetchResponse.OffsetFetchResponsePartitions {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.committedOffset = Arbitrary.int64(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.committedLeaderEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.metadata = nil
             } else {
                 value.metadata = Arbitrary.string(&rng)
             }
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 6 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }

@@ -12,7 +12,7 @@ extension OffsetForLeaderEpochRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochRequest.OffsetForLeaderTopic.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -28,7 +28,7 @@ extension OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochRequest.OffsetForLeaderPartition.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -47,7 +47,7 @@ extension OffsetForLeaderEpochRequest.OffsetForLeaderPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -63,7 +63,7 @@ extension OffsetForLeaderEpochResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -79,7 +79,7 @@ extension OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochResponse.EpochEndOffset.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -101,7 +101,7 @@ extension OffsetForLeaderEpochResponse.EpochEndOffset {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.endOffset = Arbitrary.int64(&rng)
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

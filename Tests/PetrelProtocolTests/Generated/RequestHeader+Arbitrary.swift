@@ -22,7 +22,7 @@ extension RequestHeader: ArbitraryMessage {
                 value.clientID = Arbitrary.string(&rng)
             }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -9,7 +9,7 @@ extension ResponseHeader: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.correlationID = Arbitrary.int32(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -9,7 +9,7 @@ extension SaslAuthenticateRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.authBytes = Arbitrary.bytes(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -35,7 +35,7 @@ extension SaslAuthenticateResponse: ArbitraryMessage {
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.sessionLifetimeMs = Arbitrary.int64(&rng)
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -9,7 +9,7 @@ extension StopReplicaRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.controllerID = Arbitrary.int32(&rng)
         }
-        if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.isKRaftController = Arbitrary.bool(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -21,7 +21,7 @@ extension StopReplicaRequest: ArbitraryMessage {
         if version <= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.deletePartitions = Arbitrary.bool(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.ungroupedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaPartitionV0.arbitrary(version: version, using: &rng) }
         }
         if version >= 1 && version <= 2, Arbitrary.chance(&rng, 3, in: 4) {
@@ -40,14 +40,11 @@ extension StopReplicaRequest: ArbitraryMessage {
 extension StopReplicaRequest.StopReplicaPartitionV0 {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
-        }
-        if version >= 2 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
     }
@@ -56,13 +53,13 @@ extension StopReplicaRequest.StopReplicaPartitionV0 {
 extension StopReplicaRequest.StopReplicaTopicV1 {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 1 && version <= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        if version >= 1 && version <= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndexes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 2 {
+        if version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -72,15 +69,13 @@ extension StopReplicaRequest.StopReplicaTopicV1 {
 extension StopReplicaRequest.StopReplicaTopicState {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaPartitionState.arbitrary(version: version, using: &rng) }
         }
-        if version >= 2 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }
@@ -88,18 +83,16 @@ extension StopReplicaRequest.StopReplicaTopicState {
 extension StopReplicaRequest.StopReplicaPartitionState {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.deletePartition = Arbitrary.bool(&rng)
         }
-        if version >= 2 {
-            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
-        }
+        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         return value
     }
 }

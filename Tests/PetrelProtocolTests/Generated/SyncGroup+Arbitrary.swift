@@ -22,14 +22,14 @@ extension SyncGroupRequest: ArbitraryMessage {
                 value.groupInstanceID = Arbitrary.string(&rng)
             }
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.protocolType = nil
             } else {
                 value.protocolType = Arbitrary.string(&rng)
             }
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.protocolName = nil
             } else {
@@ -71,14 +71,14 @@ extension SyncGroupResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.protocolType = nil
             } else {
                 value.protocolType = Arbitrary.string(&rng)
             }
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.protocolName = nil
             } else {

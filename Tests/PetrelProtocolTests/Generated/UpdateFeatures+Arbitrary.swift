@@ -29,7 +29,7 @@ extension UpdateFeaturesRequest.FeatureUpdateKey {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxVersionLevel = Arbitrary.int16(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.allowDowngrade = Arbitrary.bool(&rng)
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {

@@ -9,10 +9,10 @@ extension UpdateMetadataRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.controllerID = Arbitrary.int32(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 8, Arbitrary.chance(&rng, 3, in: 4) {
             value.isKRaftController = Arbitrary.bool(&rng)
         }
-        if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 8, Arbitrary.chance(&rng, 3, in: 4) {
             value.type = Arbitrary.int8(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -77,13 +77,13 @@ extension UpdateMetadataRequest.UpdateMetadataPartitionState {
 extension UpdateMetadataRequest.UpdateMetadataTopicState {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
         if version >= 7, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
-        if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataPartitionState.arbitrary(version: version, using: &rng) }
         }
         if version >= 6 {
@@ -99,10 +99,10 @@ extension UpdateMetadataRequest.UpdateMetadataBroker {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.id = Arbitrary.int32(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.v0Host = Arbitrary.string(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.v0Port = Arbitrary.int32(&rng)
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
@@ -125,16 +125,16 @@ extension UpdateMetadataRequest.UpdateMetadataBroker {
 extension UpdateMetadataRequest.UpdateMetadataEndpoint {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.int32(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.host = Arbitrary.string(&rng)
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.listener = Arbitrary.string(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.securityProtocol = Arbitrary.int16(&rng)
         }
         if version >= 6 {

@@ -13,7 +13,7 @@ extension VoteRequest: ArbitraryMessage {
                 value.clusterID = Arbitrary.string(&rng)
             }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.voterID = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -50,10 +50,10 @@ extension VoteRequest.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.candidateID = Arbitrary.int32(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.candidateDirectoryID = Arbitrary.uuid(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.voterDirectoryID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -76,7 +76,7 @@ extension VoteResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteResponse.TopicData.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
@@ -124,13 +124,13 @@ extension VoteResponse.PartitionData {
 extension VoteResponse.NodeEndpoint {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.host = Arbitrary.string(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])

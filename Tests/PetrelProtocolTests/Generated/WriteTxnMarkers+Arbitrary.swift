@@ -9,7 +9,7 @@ extension WriteTxnMarkersRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.markers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersRequest.WritableTxnMarker.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -34,7 +34,7 @@ extension WriteTxnMarkersRequest.WritableTxnMarker {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.coordinatorEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -50,7 +50,7 @@ extension WriteTxnMarkersRequest.WritableTxnMarkerTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndexes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -63,7 +63,7 @@ extension WriteTxnMarkersResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.markers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -79,7 +79,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerTopicResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -95,7 +95,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerTopicResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult.arbitrary(version: version, using: &rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -111,7 +111,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -39,7 +39,7 @@ public struct ConsumerProtocolSubscription: KafkaMessage {
         if version >= 2 {
             writer.writeInt32(self.generationID)
         }
-        if version >= 3 {
+        if version == 3 {
             try writer.writeNullableString(self.rackID, compact: false, field: "RackId")
         }
     }
@@ -73,7 +73,7 @@ public struct ConsumerProtocolSubscription: KafkaMessage {
         if version >= 2 {
             self.generationID = try reader.readInt32("GenerationId")
         }
-        if version >= 3 {
+        if version == 3 {
             self.rackID = try reader.readNullableString("RackId", compact: false)
         }
     }
@@ -87,36 +87,24 @@ public struct ConsumerProtocolSubscription: KafkaMessage {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            if version >= 1 {
-                try writer.writeString(self.topic, compact: false, field: "Topic")
-            } else if self.topic != "" {
-                throw .fieldNotInVersion("Topic", version: version)
-            }
-            if version >= 1 {
-                try writer.writeArrayCount(self.partitions.count, compact: false, field: "Partitions")
-                for element in self.partitions {
-                    writer.writeInt32(element)
-                }
-            } else if self.partitions != [] {
-                throw .fieldNotInVersion("Partitions", version: version)
+            try writer.writeString(self.topic, compact: false, field: "Topic")
+            try writer.writeArrayCount(self.partitions.count, compact: false, field: "Partitions")
+            for element in self.partitions {
+                writer.writeInt32(element)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            if version >= 1 {
-                self.topic = try reader.readString("Topic", compact: false)
-            }
-            if version >= 1 {
-                do {
-                    let count = try reader.readArrayCount("Partitions", compact: false)
-                    var items: [Int32] = []
-                    items.reserveCapacity(count)
-                    for _ in 0..<count {
-                        items.append(try reader.readInt32("Partitions"))
-                    }
-                    self.partitions = items
+            self.topic = try reader.readString("Topic", compact: false)
+            do {
+                let count = try reader.readArrayCount("Partitions", compact: false)
+                var items: [Int32] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    items.append(try reader.readInt32("Partitions"))
                 }
+                self.partitions = items
             }
         }
     }

@@ -27,8 +27,7 @@ public struct DefaultPrincipalData: KafkaMessage {
         try writer.writeString(self.name, compact: flexible, field: "Name")
         writer.writeBool(self.tokenAuthenticated)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -24,8 +24,7 @@ public struct KRaftVersionRecord: KafkaMessage {
         writer.writeInt16(self.version)
         writer.writeInt16(self.kRaftVersion)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -36,8 +36,7 @@ public struct LeaderChangeMessage: KafkaMessage {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -89,14 +88,13 @@ public struct LeaderChangeMessage: KafkaMessage {
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = true
             writer.writeInt32(self.voterID)
-            if version >= 1 {
+            if version == 1 {
                 writer.writeUuid(self.voterDirectoryID)
             } else if self.voterDirectoryID != Uuid.zero {
                 throw .fieldNotInVersion("VoterDirectoryId", version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -104,7 +102,7 @@ public struct LeaderChangeMessage: KafkaMessage {
             self.init()
             let flexible = true
             self.voterID = try reader.readInt32("VoterId")
-            if version >= 1 {
+            if version == 1 {
                 self.voterDirectoryID = try reader.readUuid("VoterDirectoryId")
             }
             if flexible {

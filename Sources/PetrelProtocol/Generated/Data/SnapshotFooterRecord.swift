@@ -21,8 +21,7 @@ public struct SnapshotFooterRecord: KafkaMessage {
         let flexible = true
         writer.writeInt16(self.version)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

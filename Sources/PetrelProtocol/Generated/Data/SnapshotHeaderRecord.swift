@@ -24,8 +24,7 @@ public struct SnapshotHeaderRecord: KafkaMessage {
         writer.writeInt16(self.version)
         writer.writeInt64(self.lastContainedLogTimestamp)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -27,8 +27,7 @@ public struct VotersRecord: KafkaMessage {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -81,8 +80,7 @@ public struct VotersRecord: KafkaMessage {
             }
             try self.kRaftVersionFeature.encode(into: &writer, version: version)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -129,8 +127,7 @@ public struct VotersRecord: KafkaMessage {
             try writer.writeString(self.host, compact: flexible, field: "Host")
             writer.writeUInt16(self.port)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -165,8 +162,7 @@ public struct VotersRecord: KafkaMessage {
             writer.writeInt16(self.minSupportedVersion)
             writer.writeInt16(self.maxSupportedVersion)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

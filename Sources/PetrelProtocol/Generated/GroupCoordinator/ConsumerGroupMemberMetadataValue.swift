@@ -92,15 +92,15 @@ public struct ConsumerGroupMemberMetadataValue: KafkaMessage {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        if try tagged.readInt8("ClassicMemberMetadata") < 0 {
-                            self.classicMemberMetadata = nil
-                        } else {
-                            self.classicMemberMetadata = try ClassicMemberMetadata(from: &tagged, version: version)
-                        }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                case 0:
+                    var tagged = taggedField.reader
+                    if try tagged.readInt8("ClassicMemberMetadata") < 0 {
+                        self.classicMemberMetadata = nil
+                    } else {
+                        self.classicMemberMetadata = try ClassicMemberMetadata(from: &tagged, version: version)
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -125,8 +125,7 @@ public struct ConsumerGroupMemberMetadataValue: KafkaMessage {
                 try element.encode(into: &writer, version: version)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -168,8 +167,7 @@ public struct ConsumerGroupMemberMetadataValue: KafkaMessage {
             try writer.writeString(self.name, compact: flexible, field: "Name")
             try writer.writeBytes(self.metadata, compact: flexible, field: "Metadata")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -22,8 +22,7 @@ public struct ConsumerGroupTargetAssignmentMetadataValue: KafkaMessage {
         let flexible = true
         writer.writeInt32(self.assignmentEpoch)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

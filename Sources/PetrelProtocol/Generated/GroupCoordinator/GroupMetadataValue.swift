@@ -29,7 +29,7 @@ public struct GroupMetadataValue: KafkaMessage {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("GroupMetadataValue", version: version)
         }
-        let flexible = version >= 4
+        let flexible = version == 4
         try writer.writeString(self.protocolType, compact: flexible, field: "protocolType")
         writer.writeInt32(self.generation)
         try writer.writeNullableString(self.`protocol`, compact: flexible, field: "protocol")
@@ -42,8 +42,7 @@ public struct GroupMetadataValue: KafkaMessage {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -52,7 +51,7 @@ public struct GroupMetadataValue: KafkaMessage {
             throw .unsupportedVersion("GroupMetadataValue", version: version)
         }
         self.init()
-        let flexible = version >= 4
+        let flexible = version == 4
         self.protocolType = try reader.readString("protocolType", compact: flexible)
         self.generation = try reader.readInt32("generation")
         self.`protocol` = try reader.readNullableString("protocol", compact: flexible)
@@ -101,7 +100,7 @@ public struct GroupMetadataValue: KafkaMessage {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 4
+            let flexible = version == 4
             try writer.writeString(self.memberID, compact: flexible, field: "memberId")
             if version >= 3 {
                 try writer.writeNullableString(self.groupInstanceID, compact: flexible, field: "groupInstanceId")
@@ -115,14 +114,13 @@ public struct GroupMetadataValue: KafkaMessage {
             try writer.writeBytes(self.subscription, compact: flexible, field: "subscription")
             try writer.writeBytes(self.assignment, compact: flexible, field: "assignment")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 4
+            let flexible = version == 4
             self.memberID = try reader.readString("memberId", compact: flexible)
             if version >= 3 {
                 self.groupInstanceID = try reader.readNullableString("groupInstanceId", compact: flexible)

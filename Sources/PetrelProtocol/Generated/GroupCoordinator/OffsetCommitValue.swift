@@ -27,7 +27,7 @@ public struct OffsetCommitValue: KafkaMessage {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("OffsetCommitValue", version: version)
         }
-        let flexible = version >= 4
+        let flexible = version == 4
         writer.writeInt64(self.offset)
         if version >= 3 {
             writer.writeInt32(self.leaderEpoch)
@@ -38,8 +38,7 @@ public struct OffsetCommitValue: KafkaMessage {
             writer.writeInt64(self.expireTimestamp)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -48,7 +47,7 @@ public struct OffsetCommitValue: KafkaMessage {
             throw .unsupportedVersion("OffsetCommitValue", version: version)
         }
         self.init()
-        let flexible = version >= 4
+        let flexible = version == 4
         self.offset = try reader.readInt64("offset")
         if version >= 3 {
             self.leaderEpoch = try reader.readInt32("leaderEpoch")

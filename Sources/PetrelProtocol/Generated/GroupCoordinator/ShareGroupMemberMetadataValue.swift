@@ -34,8 +34,7 @@ public struct ShareGroupMemberMetadataValue: KafkaMessage {
             try writer.writeString(element, compact: flexible, field: "SubscribedTopicNames")
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

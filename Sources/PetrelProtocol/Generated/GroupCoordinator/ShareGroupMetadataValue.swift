@@ -22,8 +22,7 @@ public struct ShareGroupMetadataValue: KafkaMessage {
         let flexible = true
         writer.writeInt32(self.epoch)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -31,8 +31,7 @@ public struct ShareGroupStatePartitionMetadataValue: KafkaMessage {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -90,8 +89,7 @@ public struct ShareGroupStatePartitionMetadataValue: KafkaMessage {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -134,8 +132,7 @@ public struct ShareGroupStatePartitionMetadataValue: KafkaMessage {
             writer.writeUuid(self.topicID)
             try writer.writeString(self.topicName, compact: flexible, field: "TopicName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -43,11 +43,11 @@ public struct AbortTransactionRecord: KafkaMetadataRecord {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        self.reason = try tagged.readNullableString("Reason", compact: true)
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                case 0:
+                    var tagged = taggedField.reader
+                    self.reason = try tagged.readNullableString("Reason", compact: true)
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }

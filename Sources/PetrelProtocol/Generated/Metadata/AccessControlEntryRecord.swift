@@ -43,8 +43,7 @@ public struct AccessControlEntryRecord: KafkaMetadataRecord {
         writer.writeInt8(self.operation)
         writer.writeInt8(self.permissionType)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -42,11 +42,11 @@ public struct BeginTransactionRecord: KafkaMetadataRecord {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        self.name = try tagged.readNullableString("Name", compact: true)
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                case 0:
+                    var tagged = taggedField.reader
+                    self.name = try tagged.readNullableString("Name", compact: true)
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }

@@ -35,7 +35,7 @@ public struct BrokerRegistrationChangeRecord: KafkaMetadataRecord {
         if !(version >= 1) && self.inControlledShutdown != 0 {
             throw .fieldNotInVersion("InControlledShutdown", version: version)
         }
-        if !(version >= 2) && self.logDirs != [] {
+        if !(version == 2) && self.logDirs != [] {
             throw .fieldNotInVersion("LogDirs", version: version)
         }
         if flexible {
@@ -50,7 +50,7 @@ public struct BrokerRegistrationChangeRecord: KafkaMetadataRecord {
                 tagged.writeInt8(self.inControlledShutdown)
                 taggedFields.append(TaggedField(tag: 1, data: tagged.buffer))
             }
-            if version >= 2 && self.logDirs != [] {
+            if version == 2 && self.logDirs != [] {
                 var tagged = KafkaWriter()
                 try tagged.writeArrayCount(self.logDirs.count, compact: true, field: "LogDirs")
                 for element in self.logDirs {
@@ -75,25 +75,25 @@ public struct BrokerRegistrationChangeRecord: KafkaMetadataRecord {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        self.fenced = try tagged.readInt8("Fenced")
-                    case 1 where version >= 1:
-                        var tagged = taggedField.reader
-                        self.inControlledShutdown = try tagged.readInt8("InControlledShutdown")
-                    case 2 where version >= 2:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("LogDirs", compact: true)
-                            var items: [Uuid] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try tagged.readUuid("LogDirs"))
-                            }
-                            self.logDirs = items
+                case 0:
+                    var tagged = taggedField.reader
+                    self.fenced = try tagged.readInt8("Fenced")
+                case 1 where version >= 1:
+                    var tagged = taggedField.reader
+                    self.inControlledShutdown = try tagged.readInt8("InControlledShutdown")
+                case 2 where version == 2:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("LogDirs", compact: true)
+                        var items: [Uuid] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try tagged.readUuid("LogDirs"))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.logDirs = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }

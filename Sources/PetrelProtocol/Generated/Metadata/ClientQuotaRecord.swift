@@ -34,8 +34,7 @@ public struct ClientQuotaRecord: KafkaMetadataRecord {
         writer.writeFloat64(self.value)
         writer.writeBool(self.remove)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -81,8 +80,7 @@ public struct ClientQuotaRecord: KafkaMetadataRecord {
             try writer.writeString(self.entityType, compact: flexible, field: "EntityType")
             try writer.writeNullableString(self.entityName, compact: flexible, field: "EntityName")
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -31,8 +31,7 @@ public struct ConfigRecord: KafkaMetadataRecord {
         try writer.writeString(self.name, compact: flexible, field: "Name")
         try writer.writeNullableString(self.value, compact: flexible, field: "Value")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

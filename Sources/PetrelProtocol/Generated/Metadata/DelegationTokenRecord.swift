@@ -43,8 +43,7 @@ public struct DelegationTokenRecord: KafkaMetadataRecord {
         writer.writeInt64(self.expirationTimestamp)
         try writer.writeString(self.tokenID, compact: flexible, field: "TokenId")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -26,8 +26,7 @@ public struct FeatureLevelRecord: KafkaMetadataRecord {
         try writer.writeString(self.name, compact: flexible, field: "Name")
         writer.writeInt16(self.featureLevel)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

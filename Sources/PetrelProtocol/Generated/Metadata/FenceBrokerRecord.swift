@@ -25,8 +25,7 @@ public struct FenceBrokerRecord: KafkaMetadataRecord {
         writer.writeInt32(self.id)
         writer.writeInt64(self.epoch)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -19,8 +19,7 @@ public struct NoOpRecord: KafkaMetadataRecord {
         }
         let flexible = true
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -55,10 +55,10 @@ public struct PartitionChangeRecord: KafkaMetadataRecord {
         if !(version >= 1) && self.directories != nil {
             throw .fieldNotInVersion("Directories", version: version)
         }
-        if !(version >= 2) && self.eligibleLeaderReplicas != nil {
+        if !(version == 2) && self.eligibleLeaderReplicas != nil {
             throw .fieldNotInVersion("EligibleLeaderReplicas", version: version)
         }
-        if !(version >= 2) && self.lastKnownElr != nil {
+        if !(version == 2) && self.lastKnownElr != nil {
             throw .fieldNotInVersion("LastKnownElr", version: version)
         }
         if flexible {
@@ -105,7 +105,7 @@ public struct PartitionChangeRecord: KafkaMetadataRecord {
                 tagged.writeInt8(self.leaderRecoveryState)
                 taggedFields.append(TaggedField(tag: 5, data: tagged.buffer))
             }
-            if version >= 2 && self.eligibleLeaderReplicas != nil {
+            if version == 2 && self.eligibleLeaderReplicas != nil {
                 var tagged = KafkaWriter()
                 try tagged.writeNullableArrayCount(self.eligibleLeaderReplicas?.count, compact: true, field: "EligibleLeaderReplicas")
                 for element in self.eligibleLeaderReplicas ?? [] {
@@ -113,7 +113,7 @@ public struct PartitionChangeRecord: KafkaMetadataRecord {
                 }
                 taggedFields.append(TaggedField(tag: 6, data: tagged.buffer))
             }
-            if version >= 2 && self.lastKnownElr != nil {
+            if version == 2 && self.lastKnownElr != nil {
                 var tagged = KafkaWriter()
                 try tagged.writeNullableArrayCount(self.lastKnownElr?.count, compact: true, field: "LastKnownElr")
                 for element in self.lastKnownElr ?? [] {
@@ -146,119 +146,119 @@ public struct PartitionChangeRecord: KafkaMetadataRecord {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("Isr", compact: true)
-                            if let count {
-                                var items: [Int32] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readInt32("Isr"))
-                                }
-                                self.isr = items
-                            } else {
-                                self.isr = nil
+                case 0:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("Isr", compact: true)
+                        if let count {
+                            var items: [Int32] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readInt32("Isr"))
                             }
+                            self.isr = items
+                        } else {
+                            self.isr = nil
                         }
-                    case 1:
-                        var tagged = taggedField.reader
-                        self.leader = try tagged.readInt32("Leader")
-                    case 2:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("Replicas", compact: true)
-                            if let count {
-                                var items: [Int32] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readInt32("Replicas"))
-                                }
-                                self.replicas = items
-                            } else {
-                                self.replicas = nil
+                    }
+                case 1:
+                    var tagged = taggedField.reader
+                    self.leader = try tagged.readInt32("Leader")
+                case 2:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("Replicas", compact: true)
+                        if let count {
+                            var items: [Int32] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readInt32("Replicas"))
                             }
+                            self.replicas = items
+                        } else {
+                            self.replicas = nil
                         }
-                    case 3:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("RemovingReplicas", compact: true)
-                            if let count {
-                                var items: [Int32] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readInt32("RemovingReplicas"))
-                                }
-                                self.removingReplicas = items
-                            } else {
-                                self.removingReplicas = nil
+                    }
+                case 3:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("RemovingReplicas", compact: true)
+                        if let count {
+                            var items: [Int32] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readInt32("RemovingReplicas"))
                             }
+                            self.removingReplicas = items
+                        } else {
+                            self.removingReplicas = nil
                         }
-                    case 4:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("AddingReplicas", compact: true)
-                            if let count {
-                                var items: [Int32] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readInt32("AddingReplicas"))
-                                }
-                                self.addingReplicas = items
-                            } else {
-                                self.addingReplicas = nil
+                    }
+                case 4:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("AddingReplicas", compact: true)
+                        if let count {
+                            var items: [Int32] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readInt32("AddingReplicas"))
                             }
+                            self.addingReplicas = items
+                        } else {
+                            self.addingReplicas = nil
                         }
-                    case 5:
-                        var tagged = taggedField.reader
-                        self.leaderRecoveryState = try tagged.readInt8("LeaderRecoveryState")
-                    case 6 where version >= 2:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("EligibleLeaderReplicas", compact: true)
-                            if let count {
-                                var items: [Int32] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readInt32("EligibleLeaderReplicas"))
-                                }
-                                self.eligibleLeaderReplicas = items
-                            } else {
-                                self.eligibleLeaderReplicas = nil
+                    }
+                case 5:
+                    var tagged = taggedField.reader
+                    self.leaderRecoveryState = try tagged.readInt8("LeaderRecoveryState")
+                case 6 where version == 2:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("EligibleLeaderReplicas", compact: true)
+                        if let count {
+                            var items: [Int32] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readInt32("EligibleLeaderReplicas"))
                             }
+                            self.eligibleLeaderReplicas = items
+                        } else {
+                            self.eligibleLeaderReplicas = nil
                         }
-                    case 7 where version >= 2:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("LastKnownElr", compact: true)
-                            if let count {
-                                var items: [Int32] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readInt32("LastKnownElr"))
-                                }
-                                self.lastKnownElr = items
-                            } else {
-                                self.lastKnownElr = nil
+                    }
+                case 7 where version == 2:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("LastKnownElr", compact: true)
+                        if let count {
+                            var items: [Int32] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readInt32("LastKnownElr"))
                             }
+                            self.lastKnownElr = items
+                        } else {
+                            self.lastKnownElr = nil
                         }
-                    case 8 where version >= 1:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("Directories", compact: true)
-                            if let count {
-                                var items: [Uuid] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readUuid("Directories"))
-                                }
-                                self.directories = items
-                            } else {
-                                self.directories = nil
+                    }
+                case 8 where version >= 1:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("Directories", compact: true)
+                        if let count {
+                            var items: [Uuid] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readUuid("Directories"))
                             }
+                            self.directories = items
+                        } else {
+                            self.directories = nil
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }

@@ -77,10 +77,10 @@ public struct PartitionRecord: KafkaMetadataRecord {
         } else if self.directories != [] {
             throw .fieldNotInVersion("Directories", version: version)
         }
-        if !(version >= 2) && self.eligibleLeaderReplicas != nil {
+        if !(version == 2) && self.eligibleLeaderReplicas != nil {
             throw .fieldNotInVersion("EligibleLeaderReplicas", version: version)
         }
-        if !(version >= 2) && self.lastKnownElr != nil {
+        if !(version == 2) && self.lastKnownElr != nil {
             throw .fieldNotInVersion("LastKnownElr", version: version)
         }
         if flexible {
@@ -90,7 +90,7 @@ public struct PartitionRecord: KafkaMetadataRecord {
                 tagged.writeInt8(self.leaderRecoveryState)
                 taggedFields.append(TaggedField(tag: 0, data: tagged.buffer))
             }
-            if version >= 2 && self.eligibleLeaderReplicas != nil {
+            if version == 2 && self.eligibleLeaderReplicas != nil {
                 var tagged = KafkaWriter()
                 try tagged.writeNullableArrayCount(self.eligibleLeaderReplicas?.count, compact: true, field: "EligibleLeaderReplicas")
                 for element in self.eligibleLeaderReplicas ?? [] {
@@ -98,7 +98,7 @@ public struct PartitionRecord: KafkaMetadataRecord {
                 }
                 taggedFields.append(TaggedField(tag: 1, data: tagged.buffer))
             }
-            if version >= 2 && self.lastKnownElr != nil {
+            if version == 2 && self.lastKnownElr != nil {
                 var tagged = KafkaWriter()
                 try tagged.writeNullableArrayCount(self.lastKnownElr?.count, compact: true, field: "LastKnownElr")
                 for element in self.lastKnownElr ?? [] {
@@ -173,41 +173,41 @@ public struct PartitionRecord: KafkaMetadataRecord {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        self.leaderRecoveryState = try tagged.readInt8("LeaderRecoveryState")
-                    case 1 where version >= 2:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("EligibleLeaderReplicas", compact: true)
-                            if let count {
-                                var items: [Int32] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readInt32("EligibleLeaderReplicas"))
-                                }
-                                self.eligibleLeaderReplicas = items
-                            } else {
-                                self.eligibleLeaderReplicas = nil
+                case 0:
+                    var tagged = taggedField.reader
+                    self.leaderRecoveryState = try tagged.readInt8("LeaderRecoveryState")
+                case 1 where version == 2:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("EligibleLeaderReplicas", compact: true)
+                        if let count {
+                            var items: [Int32] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readInt32("EligibleLeaderReplicas"))
                             }
+                            self.eligibleLeaderReplicas = items
+                        } else {
+                            self.eligibleLeaderReplicas = nil
                         }
-                    case 2 where version >= 2:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readNullableArrayCount("LastKnownElr", compact: true)
-                            if let count {
-                                var items: [Int32] = []
-                                items.reserveCapacity(count)
-                                for _ in 0..<count {
-                                    items.append(try tagged.readInt32("LastKnownElr"))
-                                }
-                                self.lastKnownElr = items
-                            } else {
-                                self.lastKnownElr = nil
+                    }
+                case 2 where version == 2:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readNullableArrayCount("LastKnownElr", compact: true)
+                        if let count {
+                            var items: [Int32] = []
+                            items.reserveCapacity(count)
+                            for _ in 0..<count {
+                                items.append(try tagged.readInt32("LastKnownElr"))
                             }
+                            self.lastKnownElr = items
+                        } else {
+                            self.lastKnownElr = nil
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }

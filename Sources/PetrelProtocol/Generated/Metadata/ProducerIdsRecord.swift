@@ -29,8 +29,7 @@ public struct ProducerIdsRecord: KafkaMetadataRecord {
         writer.writeInt64(self.brokerEpoch)
         writer.writeInt64(self.nextProducerID)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

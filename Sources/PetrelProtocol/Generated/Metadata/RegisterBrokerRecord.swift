@@ -61,12 +61,12 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord {
         } else if self.inControlledShutdown != false {
             throw .fieldNotInVersion("InControlledShutdown", version: version)
         }
-        if !(version >= 3) && self.logDirs != [] {
+        if !(version == 3) && self.logDirs != [] {
             throw .fieldNotInVersion("LogDirs", version: version)
         }
         if flexible {
             var taggedFields: [TaggedField] = []
-            if version >= 3 && self.logDirs != [] {
+            if version == 3 && self.logDirs != [] {
                 var tagged = KafkaWriter()
                 try tagged.writeArrayCount(self.logDirs.count, compact: true, field: "LogDirs")
                 for element in self.logDirs {
@@ -118,19 +118,19 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0 where version >= 3:
-                        var tagged = taggedField.reader
-                        do {
-                            let count = try tagged.readArrayCount("LogDirs", compact: true)
-                            var items: [Uuid] = []
-                            items.reserveCapacity(count)
-                            for _ in 0..<count {
-                                items.append(try tagged.readUuid("LogDirs"))
-                            }
-                            self.logDirs = items
+                case 0 where version == 3:
+                    var tagged = taggedField.reader
+                    do {
+                        let count = try tagged.readArrayCount("LogDirs", compact: true)
+                        var items: [Uuid] = []
+                        items.reserveCapacity(count)
+                        for _ in 0..<count {
+                            items.append(try tagged.readUuid("LogDirs"))
                         }
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                        self.logDirs = items
+                    }
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -157,8 +157,7 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord {
             writer.writeUInt16(self.port)
             writer.writeInt16(self.securityProtocol)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -197,8 +196,7 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord {
             writer.writeInt16(self.minSupportedVersion)
             writer.writeInt16(self.maxSupportedVersion)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

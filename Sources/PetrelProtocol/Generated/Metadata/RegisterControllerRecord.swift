@@ -40,8 +40,7 @@ public struct RegisterControllerRecord: KafkaMetadataRecord {
             try element.encode(into: &writer, version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -102,8 +101,7 @@ public struct RegisterControllerRecord: KafkaMetadataRecord {
             writer.writeUInt16(self.port)
             writer.writeInt16(self.securityProtocol)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
@@ -142,8 +140,7 @@ public struct RegisterControllerRecord: KafkaMetadataRecord {
             writer.writeInt16(self.minSupportedVersion)
             writer.writeInt16(self.maxSupportedVersion)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 

@@ -22,8 +22,7 @@ public struct RemoveAccessControlEntryRecord: KafkaMetadataRecord {
         let flexible = true
         writer.writeUuid(self.id)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

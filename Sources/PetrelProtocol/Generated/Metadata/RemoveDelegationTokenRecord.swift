@@ -22,8 +22,7 @@ public struct RemoveDelegationTokenRecord: KafkaMetadataRecord {
         let flexible = true
         try writer.writeString(self.tokenID, compact: flexible, field: "TokenId")
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -22,8 +22,7 @@ public struct RemoveTopicRecord: KafkaMetadataRecord {
         let flexible = true
         writer.writeUuid(self.topicID)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -25,8 +25,7 @@ public struct RemoveUserScramCredentialRecord: KafkaMetadataRecord {
         try writer.writeString(self.name, compact: flexible, field: "Name")
         writer.writeInt8(self.mechanism)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -25,8 +25,7 @@ public struct TopicRecord: KafkaMetadataRecord {
         try writer.writeString(self.name, compact: flexible, field: "Name")
         writer.writeUuid(self.topicID)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -25,8 +25,7 @@ public struct UnregisterBrokerRecord: KafkaMetadataRecord {
         writer.writeInt32(self.brokerID)
         writer.writeInt64(self.brokerEpoch)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -37,8 +37,7 @@ public struct UserScramCredentialRecord: KafkaMetadataRecord {
         try writer.writeBytes(self.serverKey, compact: flexible, field: "ServerKey")
         writer.writeInt32(self.iterations)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

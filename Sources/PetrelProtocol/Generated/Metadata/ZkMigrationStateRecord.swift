@@ -22,8 +22,7 @@ public struct ZkMigrationStateRecord: KafkaMetadataRecord {
         let flexible = true
         writer.writeInt8(self.zkMigrationState)
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 

@@ -31,7 +31,7 @@ public struct QuorumStateData: KafkaMessage {
             throw .unsupportedVersion("QuorumStateData", version: version)
         }
         let flexible = true
-        if version <= 0 {
+        if version == 0 {
             try writer.writeString(self.clusterID, compact: flexible, field: "ClusterId")
         } else if self.clusterID != "" {
             throw .fieldNotInVersion("ClusterId", version: version)
@@ -39,17 +39,17 @@ public struct QuorumStateData: KafkaMessage {
         writer.writeInt32(self.leaderID)
         writer.writeInt32(self.leaderEpoch)
         writer.writeInt32(self.votedID)
-        if version >= 1 {
+        if version == 1 {
             writer.writeUuid(self.votedDirectoryID)
         } else if self.votedDirectoryID != Uuid.zero {
             throw .fieldNotInVersion("VotedDirectoryId", version: version)
         }
-        if version <= 0 {
+        if version == 0 {
             writer.writeInt64(self.appliedOffset)
         } else if self.appliedOffset != 0 {
             throw .fieldNotInVersion("AppliedOffset", version: version)
         }
-        if version <= 0 {
+        if version == 0 {
             try writer.writeNullableArrayCount(self.currentVoters?.count, compact: flexible, field: "CurrentVoters")
             for element in self.currentVoters ?? [] {
                 try element.encode(into: &writer, version: version)
@@ -58,8 +58,7 @@ public struct QuorumStateData: KafkaMessage {
             throw .fieldNotInVersion("CurrentVoters", version: version)
         }
         if flexible {
-            let taggedFields: [TaggedField] = []
-            try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+            try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
         }
     }
 
@@ -69,19 +68,19 @@ public struct QuorumStateData: KafkaMessage {
         }
         self.init()
         let flexible = true
-        if version <= 0 {
+        if version == 0 {
             self.clusterID = try reader.readString("ClusterId", compact: flexible)
         }
         self.leaderID = try reader.readInt32("LeaderId")
         self.leaderEpoch = try reader.readInt32("LeaderEpoch")
         self.votedID = try reader.readInt32("VotedId")
-        if version >= 1 {
+        if version == 1 {
             self.votedDirectoryID = try reader.readUuid("VotedDirectoryId")
         }
-        if version <= 0 {
+        if version == 0 {
             self.appliedOffset = try reader.readInt64("AppliedOffset")
         }
-        if version <= 0 {
+        if version == 0 {
             do {
                 let count = try reader.readNullableArrayCount("CurrentVoters", compact: flexible)
                 if let count {
@@ -115,23 +114,16 @@ public struct QuorumStateData: KafkaMessage {
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
             let flexible = true
-            if version <= 0 {
-                writer.writeInt32(self.voterID)
-            } else if self.voterID != 0 {
-                throw .fieldNotInVersion("VoterId", version: version)
-            }
+            writer.writeInt32(self.voterID)
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
             let flexible = true
-            if version <= 0 {
-                self.voterID = try reader.readInt32("VoterId")
-            }
+            self.voterID = try reader.readInt32("VoterId")
             if flexible {
                 let taggedCount = try reader.readTaggedFieldCount()
                 for _ in 0..<taggedCount {

@@ -37,7 +37,7 @@ public struct TransactionLogValue: KafkaMessage {
         guard Self.versions.contains(version) else {
             throw .unsupportedVersion("TransactionLogValue", version: version)
         }
-        let flexible = version >= 1
+        let flexible = version == 1
         writer.writeInt64(self.producerID)
         writer.writeInt16(self.producerEpoch)
         writer.writeInt32(self.transactionTimeoutMs)
@@ -48,13 +48,13 @@ public struct TransactionLogValue: KafkaMessage {
         }
         writer.writeInt64(self.transactionLastUpdateTimestampMs)
         writer.writeInt64(self.transactionStartTimestampMs)
-        if !(version >= 1) && self.previousProducerID != -1 {
+        if !(version == 1) && self.previousProducerID != -1 {
             throw .fieldNotInVersion("PreviousProducerId", version: version)
         }
-        if !(version >= 1) && self.nextProducerID != -1 {
+        if !(version == 1) && self.nextProducerID != -1 {
             throw .fieldNotInVersion("NextProducerId", version: version)
         }
-        if !(version >= 1) && self.clientTransactionVersion != 0 {
+        if !(version == 1) && self.clientTransactionVersion != 0 {
             throw .fieldNotInVersion("ClientTransactionVersion", version: version)
         }
         if flexible {
@@ -83,7 +83,7 @@ public struct TransactionLogValue: KafkaMessage {
             throw .unsupportedVersion("TransactionLogValue", version: version)
         }
         self.init()
-        let flexible = version >= 1
+        let flexible = version == 1
         self.producerID = try reader.readInt64("ProducerId")
         self.producerEpoch = try reader.readInt16("ProducerEpoch")
         self.transactionTimeoutMs = try reader.readInt32("TransactionTimeoutMs")
@@ -108,17 +108,17 @@ public struct TransactionLogValue: KafkaMessage {
             for _ in 0..<taggedCount {
                 let taggedField = try reader.readTaggedField()
                 switch taggedField.tag {
-                    case 0:
-                        var tagged = taggedField.reader
-                        self.previousProducerID = try tagged.readInt64("PreviousProducerId")
-                    case 1:
-                        var tagged = taggedField.reader
-                        self.nextProducerID = try tagged.readInt64("NextProducerId")
-                    case 2:
-                        var tagged = taggedField.reader
-                        self.clientTransactionVersion = try tagged.readInt16("ClientTransactionVersion")
-                    default:
-                        self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
+                case 0:
+                    var tagged = taggedField.reader
+                    self.previousProducerID = try tagged.readInt64("PreviousProducerId")
+                case 1:
+                    var tagged = taggedField.reader
+                    self.nextProducerID = try tagged.readInt64("NextProducerId")
+                case 2:
+                    var tagged = taggedField.reader
+                    self.clientTransactionVersion = try tagged.readInt16("ClientTransactionVersion")
+                default:
+                    self.unknownTaggedFields.append(TaggedField(tag: taggedField.tag, data: taggedField.reader.buffer))
                 }
             }
         }
@@ -135,21 +135,20 @@ public struct TransactionLogValue: KafkaMessage {
         public init() {}
 
         public func encode(into writer: inout KafkaWriter, version: Int16) throws(KafkaCodecError) {
-            let flexible = version >= 1
+            let flexible = version == 1
             try writer.writeString(self.topic, compact: flexible, field: "Topic")
             try writer.writeArrayCount(self.partitionIDs.count, compact: flexible, field: "PartitionIds")
             for element in self.partitionIDs {
                 writer.writeInt32(element)
             }
             if flexible {
-                let taggedFields: [TaggedField] = []
-                try writer.writeTaggedFields(known: taggedFields, unknown: self.unknownTaggedFields)
+                try writer.writeTaggedFields(known: [], unknown: self.unknownTaggedFields)
             }
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws(KafkaCodecError) {
             self.init()
-            let flexible = version >= 1
+            let flexible = version == 1
             self.topic = try reader.readString("Topic", compact: flexible)
             do {
                 let count = try reader.readArrayCount("PartitionIds", compact: flexible)

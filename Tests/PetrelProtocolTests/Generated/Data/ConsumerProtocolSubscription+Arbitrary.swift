@@ -22,7 +22,7 @@ extension ConsumerProtocolSubscription: ArbitraryMessage {
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.generationID = Arbitrary.int32(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.rackID = nil
             } else {
@@ -36,10 +36,10 @@ extension ConsumerProtocolSubscription: ArbitraryMessage {
 extension ConsumerProtocolSubscription.TopicPartition {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
         return value

@@ -32,7 +32,7 @@ extension GroupMetadataValue: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in GroupMetadataValue.MemberMetadata.arbitrary(version: version, using: &rng) }
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -70,7 +70,7 @@ extension GroupMetadataValue.MemberMetadata {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.assignment = Arbitrary.bytes(&rng)
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

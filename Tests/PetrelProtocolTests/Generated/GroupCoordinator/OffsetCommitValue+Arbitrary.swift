@@ -21,7 +21,7 @@ extension OffsetCommitValue: ArbitraryMessage {
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.expireTimestamp = Arbitrary.int64(&rng)
         }
-        if version >= 4 {
+        if version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -18,7 +18,7 @@ extension BrokerRegistrationChangeRecord: ArbitraryMessage {
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.inControlledShutdown = Arbitrary.int8(&rng)
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.logDirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.uuid(&rng) }
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2])

@@ -39,14 +39,14 @@ extension PartitionRecord: ArbitraryMessage {
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.directories = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.uuid(&rng) }
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 2, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.eligibleLeaderReplicas = nil
             } else {
                 value.eligibleLeaderReplicas = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
             }
         }
-        if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 2, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.lastKnownElr = nil
             } else {

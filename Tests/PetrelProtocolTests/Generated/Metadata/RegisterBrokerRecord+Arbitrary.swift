@@ -37,7 +37,7 @@ extension RegisterBrokerRecord: ArbitraryMessage {
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.inControlledShutdown = Arbitrary.bool(&rng)
         }
-        if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.logDirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.uuid(&rng) }
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])

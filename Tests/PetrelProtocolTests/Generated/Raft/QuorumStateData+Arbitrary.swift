@@ -6,7 +6,7 @@ import PetrelProtocol
 extension QuorumStateData: ArbitraryMessage {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.clusterID = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -18,13 +18,13 @@ extension QuorumStateData: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.votedID = Arbitrary.int32(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.votedDirectoryID = Arbitrary.uuid(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.appliedOffset = Arbitrary.int64(&rng)
         }
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.currentVoters = nil
             } else {
@@ -39,7 +39,7 @@ extension QuorumStateData: ArbitraryMessage {
 extension QuorumStateData.Voter {
     static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
         var value = Self()
-        if version <= 0, Arbitrary.chance(&rng, 3, in: 4) {
+        if Arbitrary.chance(&rng, 3, in: 4) {
             value.voterID = Arbitrary.int32(&rng)
         }
         value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])

@@ -9,10 +9,10 @@ extension TransactionLogValue: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerID = Arbitrary.int64(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.previousProducerID = Arbitrary.int64(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.nextProducerID = Arbitrary.int64(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -37,10 +37,10 @@ extension TransactionLogValue: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionStartTimestampMs = Arbitrary.int64(&rng)
         }
-        if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
+        if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.clientTransactionVersion = Arbitrary.int16(&rng)
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2])
         }
         return value
@@ -56,7 +56,7 @@ extension TransactionLogValue.PartitionsSchema {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIDs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 1 {
+        if version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
