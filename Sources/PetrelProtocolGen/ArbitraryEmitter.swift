@@ -1,7 +1,8 @@
 /// Emits test support: `static func arbitrary(version:using:)` for a message and each of its
 /// structs, building a random value that is encodable at that version (fields absent from the
 /// version stay at their defaults, null only where the version allows it). The property round-trip
-/// test draws these from a seeded `SplitMix64`.
+/// test draws these from a seeded `SplitMix64`; `unknownTags: false` leaves `unknownTaggedFields`
+/// empty, for peers that drop tags they do not know (kafka-python).
 struct ArbitraryEmitter {
     let model: MessageModel
 
@@ -18,7 +19,7 @@ struct ArbitraryEmitter {
     }
 
     private func emitFunction(_ fields: [FieldModel], context: Versions, into out: inout CodeWriter) {
-        out.block("static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {") { out in
+        out.block("static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {") { out in
             out.line("\(fields.isEmpty && !model.hasFlexibleVersions ? "let" : "var") value = Self()")
             for field in fields {
                 let versions = field.isTagged
@@ -34,10 +35,8 @@ struct ArbitraryEmitter {
                 let flexible = VersionCondition.expression(model.flexibleVersions, within: context)
                 let tags = fields.compactMap(\.spec.tag).sorted().map(String.init).joined(separator: ", ")
                 let assignment = "value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [\(tags)])"
-                switch flexible {
-                case nil: out.line(assignment)
-                case "false": break
-                case let flexible?: out.block("if \(flexible) {") { out in out.line(assignment) }
+                if flexible != "false" {
+                    out.block("if unknownTags\(flexible.map { ", \($0)" } ?? "") {") { out in out.line(assignment) }
                 }
             }
             out.line("return value")
@@ -77,7 +76,7 @@ struct ArbitraryEmitter {
         case .string: "Arbitrary.string(&rng)"
         case .bytes: "Arbitrary.bytes(&rng)"
         case .records: "Arbitrary.records(&rng)"
-        case .structure(let name): "\(model.swiftName).\(name).arbitrary(version: version, using: &rng)"
+        case .structure(let name): "\(model.swiftName).\(name).arbitrary(version: version, unknownTags: unknownTags, using: &rng)"
         case .array(let element):
             "Arbitrary.array(&rng) { (rng: inout SplitMix64) in \(expression(element, field: field)) }"
         }

@@ -22,7 +22,7 @@ import Testing
                 let typeSeed = String(describing: Message.self).hashValueStable
                 let seed = baseSeed ^ typeSeed ^ (UInt64(UInt16(bitPattern: version)) << 32) ^ UInt64(iteration)
                 var rng = SplitMix64(seed: seed)
-                let value = Message.arbitrary(version: version, using: &rng)
+                let value = Message.arbitrary(version: version, unknownTags: true, using: &rng)
                 let context = "\(Message.self) v\(version) seed 0x\(String(seed, radix: 16))"
                 do {
                     let bytes = try value.encoded(version: version)

@@ -76,3 +76,18 @@ import Testing
         #expect(reader.remaining == 0)
     }
 }
+
+@Suite struct ApiVersionsFallbackTests {
+    @Test func unsupportedVersionAnswerIsReadAsV0() throws {
+        // The broker's answer to an ApiVersions v3 request it cannot serve: a v0 body.
+        var answer = ApiVersionsResponse()
+        answer.errorCode = KafkaErrorCode.unsupportedVersion.rawValue
+        var supported = ApiVersionsResponse.ApiVersion()
+        supported.apiKey = ApiKey.apiVersions.rawValue
+        supported.maxVersion = 2
+        answer.apiKeys = [supported]
+        let bytes = try answer.encoded(version: 0)
+        #expect(throws: KafkaCodecError.self) { try ApiVersionsResponse(decoding: bytes, version: 3) }
+        #expect(try ApiVersionsResponse(decodingWithFallback: bytes, version: 3) == answer)
+    }
+}

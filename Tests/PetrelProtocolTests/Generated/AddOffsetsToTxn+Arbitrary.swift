@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension AddOffsetsToTxnRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionalID = Arbitrary.string(&rng)
@@ -18,7 +18,7 @@ extension AddOffsetsToTxnRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -26,7 +26,7 @@ extension AddOffsetsToTxnRequest: ArbitraryMessage {
 }
 
 extension AddOffsetsToTxnResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -34,7 +34,7 @@ extension AddOffsetsToTxnResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,10 +4,10 @@ import NIOCore
 import PetrelProtocol
 
 extension AddPartitionsToTxnRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
-            value.transactions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction.arbitrary(version: version, using: &rng) }
+            value.transactions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version <= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.v3AndBelowTransactionalID = Arbitrary.string(&rng)
@@ -19,9 +19,9 @@ extension AddPartitionsToTxnRequest: ArbitraryMessage {
             value.v3AndBelowProducerEpoch = Arbitrary.int16(&rng)
         }
         if version <= 3, Arbitrary.chance(&rng, 3, in: 4) {
-            value.v3AndBelowTopics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.arbitrary(version: version, using: &rng) }
+            value.v3AndBelowTopics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -29,7 +29,7 @@ extension AddPartitionsToTxnRequest: ArbitraryMessage {
 }
 
 extension AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionalID = Arbitrary.string(&rng)
@@ -44,15 +44,17 @@ extension AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
             value.verifyOnly = Arbitrary.bool(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -60,7 +62,7 @@ extension AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -68,7 +70,7 @@ extension AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
 }
 
 extension AddPartitionsToTxnResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -77,12 +79,12 @@ extension AddPartitionsToTxnResponse: ArbitraryMessage {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
-            value.resultsByTransaction = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnResult.arbitrary(version: version, using: &rng) }
+            value.resultsByTransaction = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version <= 3, Arbitrary.chance(&rng, 3, in: 4) {
-            value.resultsByTopicV3AndBelow = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.arbitrary(version: version, using: &rng) }
+            value.resultsByTopicV3AndBelow = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -90,29 +92,31 @@ extension AddPartitionsToTxnResponse: ArbitraryMessage {
 }
 
 extension AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionalID = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicResults = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.arbitrary(version: version, using: &rng) }
+            value.topicResults = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.resultsByPartition = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult.arbitrary(version: version, using: &rng) }
+            value.resultsByPartition = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -120,7 +124,7 @@ extension AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
 }
 
 extension AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -128,7 +132,7 @@ extension AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionErrorCode = Arbitrary.int16(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,15 +4,15 @@ import NIOCore
 import PetrelProtocol
 
 extension AlterClientQuotasRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.entries = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasRequest.EntryData.arbitrary(version: version, using: &rng) }
+            value.entries = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasRequest.EntryData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,15 +20,15 @@ extension AlterClientQuotasRequest: ArbitraryMessage {
 }
 
 extension AlterClientQuotasRequest.EntryData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasRequest.EntityData.arbitrary(version: version, using: &rng) }
+            value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasRequest.EntityData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.ops = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasRequest.OpData.arbitrary(version: version, using: &rng) }
+            value.ops = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasRequest.OpData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -36,7 +36,7 @@ extension AlterClientQuotasRequest.EntryData {
 }
 
 extension AlterClientQuotasRequest.EntityData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.entityType = Arbitrary.string(&rng)
@@ -48,7 +48,7 @@ extension AlterClientQuotasRequest.EntityData {
                 value.entityName = Arbitrary.string(&rng)
             }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -56,7 +56,7 @@ extension AlterClientQuotasRequest.EntityData {
 }
 
 extension AlterClientQuotasRequest.OpData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.key = Arbitrary.string(&rng)
@@ -67,7 +67,7 @@ extension AlterClientQuotasRequest.OpData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.remove = Arbitrary.bool(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -75,15 +75,15 @@ extension AlterClientQuotasRequest.OpData {
 }
 
 extension AlterClientQuotasResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.entries = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasResponse.EntryData.arbitrary(version: version, using: &rng) }
+            value.entries = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasResponse.EntryData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -91,7 +91,7 @@ extension AlterClientQuotasResponse: ArbitraryMessage {
 }
 
 extension AlterClientQuotasResponse.EntryData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -104,9 +104,9 @@ extension AlterClientQuotasResponse.EntryData {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasResponse.EntityData.arbitrary(version: version, using: &rng) }
+            value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterClientQuotasResponse.EntityData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -114,7 +114,7 @@ extension AlterClientQuotasResponse.EntryData {
 }
 
 extension AlterClientQuotasResponse.EntityData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.entityType = Arbitrary.string(&rng)
@@ -126,7 +126,7 @@ extension AlterClientQuotasResponse.EntityData {
                 value.entityName = Arbitrary.string(&rng)
             }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,15 +4,15 @@ import NIOCore
 import PetrelProtocol
 
 extension AlterConfigsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.resources = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterConfigsRequest.AlterConfigsResource.arbitrary(version: version, using: &rng) }
+            value.resources = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterConfigsRequest.AlterConfigsResource.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,7 +20,7 @@ extension AlterConfigsRequest: ArbitraryMessage {
 }
 
 extension AlterConfigsRequest.AlterConfigsResource {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceType = Arbitrary.int8(&rng)
@@ -29,9 +29,9 @@ extension AlterConfigsRequest.AlterConfigsResource {
             value.resourceName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterConfigsRequest.AlterableConfig.arbitrary(version: version, using: &rng) }
+            value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterConfigsRequest.AlterableConfig.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -39,7 +39,7 @@ extension AlterConfigsRequest.AlterConfigsResource {
 }
 
 extension AlterConfigsRequest.AlterableConfig {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -51,7 +51,7 @@ extension AlterConfigsRequest.AlterableConfig {
                 value.value = Arbitrary.string(&rng)
             }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -59,15 +59,15 @@ extension AlterConfigsRequest.AlterableConfig {
 }
 
 extension AlterConfigsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterConfigsResponse.AlterConfigsResourceResponse.arbitrary(version: version, using: &rng) }
+            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterConfigsResponse.AlterConfigsResourceResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -75,7 +75,7 @@ extension AlterConfigsResponse: ArbitraryMessage {
 }
 
 extension AlterConfigsResponse.AlterConfigsResourceResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -93,7 +93,7 @@ extension AlterConfigsResponse.AlterConfigsResourceResponse {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceName = Arbitrary.string(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,12 +4,12 @@ import NIOCore
 import PetrelProtocol
 
 extension AlterReplicaLogDirsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.dirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsRequest.AlterReplicaLogDir.arbitrary(version: version, using: &rng) }
+            value.dirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsRequest.AlterReplicaLogDir.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -17,15 +17,15 @@ extension AlterReplicaLogDirsRequest: ArbitraryMessage {
 }
 
 extension AlterReplicaLogDirsRequest.AlterReplicaLogDir {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.path = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -33,7 +33,7 @@ extension AlterReplicaLogDirsRequest.AlterReplicaLogDir {
 }
 
 extension AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -41,7 +41,7 @@ extension AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -49,15 +49,15 @@ extension AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic {
 }
 
 extension AlterReplicaLogDirsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -65,15 +65,15 @@ extension AlterReplicaLogDirsResponse: ArbitraryMessage {
 }
 
 extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -81,7 +81,7 @@ extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
 }
 
 extension AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -89,7 +89,7 @@ extension AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,21 +4,23 @@ import NIOCore
 import PetrelProtocol
 
 extension AlterUserScramCredentialsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.deletions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterUserScramCredentialsRequest.ScramCredentialDeletion.arbitrary(version: version, using: &rng) }
+            value.deletions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterUserScramCredentialsRequest.ScramCredentialDeletion.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.upsertions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterUserScramCredentialsRequest.ScramCredentialUpsertion.arbitrary(version: version, using: &rng) }
+            value.upsertions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterUserScramCredentialsRequest.ScramCredentialUpsertion.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension AlterUserScramCredentialsRequest.ScramCredentialDeletion {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -26,13 +28,15 @@ extension AlterUserScramCredentialsRequest.ScramCredentialDeletion {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.mechanism = Arbitrary.int8(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -49,27 +53,31 @@ extension AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.saltedPassword = Arbitrary.bytes(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension AlterUserScramCredentialsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.user = Arbitrary.string(&rng)
@@ -84,7 +92,9 @@ extension AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ApiVersionsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.clientSoftwareName = Arbitrary.string(&rng)
@@ -12,7 +12,7 @@ extension ApiVersionsRequest: ArbitraryMessage {
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.clientSoftwareVersion = Arbitrary.string(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,30 +20,30 @@ extension ApiVersionsRequest: ArbitraryMessage {
 }
 
 extension ApiVersionsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.apiKeys = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ApiVersionsResponse.ApiVersion.arbitrary(version: version, using: &rng) }
+            value.apiKeys = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ApiVersionsResponse.ApiVersion.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
-            value.supportedFeatures = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ApiVersionsResponse.SupportedFeatureKey.arbitrary(version: version, using: &rng) }
+            value.supportedFeatures = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ApiVersionsResponse.SupportedFeatureKey.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.finalizedFeaturesEpoch = Arbitrary.int64(&rng)
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
-            value.finalizedFeatures = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ApiVersionsResponse.FinalizedFeatureKey.arbitrary(version: version, using: &rng) }
+            value.finalizedFeatures = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ApiVersionsResponse.FinalizedFeatureKey.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.zkMigrationReady = Arbitrary.bool(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2, 3])
         }
         return value
@@ -51,7 +51,7 @@ extension ApiVersionsResponse: ArbitraryMessage {
 }
 
 extension ApiVersionsResponse.ApiVersion {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.apiKey = Arbitrary.int16(&rng)
@@ -62,7 +62,7 @@ extension ApiVersionsResponse.ApiVersion {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxVersion = Arbitrary.int16(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -70,7 +70,7 @@ extension ApiVersionsResponse.ApiVersion {
 }
 
 extension ApiVersionsResponse.SupportedFeatureKey {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -81,13 +81,15 @@ extension ApiVersionsResponse.SupportedFeatureKey {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxVersion = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ApiVersionsResponse.FinalizedFeatureKey {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -98,7 +100,9 @@ extension ApiVersionsResponse.FinalizedFeatureKey {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.minVersionLevel = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension BrokerHeartbeatRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerID = Arbitrary.int32(&rng)
@@ -24,13 +24,15 @@ extension BrokerHeartbeatRequest: ArbitraryMessage {
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.offlineLogDirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.uuid(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension BrokerHeartbeatResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -47,7 +49,9 @@ extension BrokerHeartbeatResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.shouldShutDown = Arbitrary.bool(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

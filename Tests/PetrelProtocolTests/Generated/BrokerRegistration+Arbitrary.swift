@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension BrokerRegistrationRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerID = Arbitrary.int32(&rng)
@@ -16,10 +16,10 @@ extension BrokerRegistrationRequest: ArbitraryMessage {
             value.incarnationID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.listeners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BrokerRegistrationRequest.Listener.arbitrary(version: version, using: &rng) }
+            value.listeners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BrokerRegistrationRequest.Listener.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.features = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BrokerRegistrationRequest.Feature.arbitrary(version: version, using: &rng) }
+            value.features = Arbitrary.array(&rng) { (rng: inout SplitMix64) in BrokerRegistrationRequest.Feature.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -37,13 +37,15 @@ extension BrokerRegistrationRequest: ArbitraryMessage {
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.previousBrokerEpoch = Arbitrary.int64(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension BrokerRegistrationRequest.Listener {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -57,13 +59,15 @@ extension BrokerRegistrationRequest.Listener {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.securityProtocol = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension BrokerRegistrationRequest.Feature {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -74,13 +78,15 @@ extension BrokerRegistrationRequest.Feature {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxSupportedVersion = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension BrokerRegistrationResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -91,7 +97,9 @@ extension BrokerRegistrationResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerEpoch = Arbitrary.int64(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ConsumerGroupHeartbeatRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -57,16 +57,18 @@ extension ConsumerGroupHeartbeatRequest: ArbitraryMessage {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.topicPartitions = nil
             } else {
-                value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupHeartbeatRequest.TopicPartitions.arbitrary(version: version, using: &rng) }
+                value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupHeartbeatRequest.TopicPartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ConsumerGroupHeartbeatRequest.TopicPartitions {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -74,13 +76,15 @@ extension ConsumerGroupHeartbeatRequest.TopicPartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ConsumerGroupHeartbeatResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -112,27 +116,31 @@ extension ConsumerGroupHeartbeatResponse: ArbitraryMessage {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.assignment = nil
             } else {
-                value.assignment = ConsumerGroupHeartbeatResponse.Assignment.arbitrary(version: version, using: &rng)
+                value.assignment = ConsumerGroupHeartbeatResponse.Assignment.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ConsumerGroupHeartbeatResponse.Assignment {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupHeartbeatResponse.TopicPartitions.arbitrary(version: version, using: &rng) }
+            value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupHeartbeatResponse.TopicPartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ConsumerGroupHeartbeatResponse.TopicPartitions {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -140,7 +148,9 @@ extension ConsumerGroupHeartbeatResponse.TopicPartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ControlledShutdownRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerID = Arbitrary.int32(&rng)
@@ -12,7 +12,7 @@ extension ControlledShutdownRequest: ArbitraryMessage {
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerEpoch = Arbitrary.int64(&rng)
         }
-        if version == 3 {
+        if unknownTags, version == 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,15 +20,15 @@ extension ControlledShutdownRequest: ArbitraryMessage {
 }
 
 extension ControlledShutdownResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.remainingPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ControlledShutdownResponse.RemainingPartition.arbitrary(version: version, using: &rng) }
+            value.remainingPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ControlledShutdownResponse.RemainingPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 3 {
+        if unknownTags, version == 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -36,7 +36,7 @@ extension ControlledShutdownResponse: ArbitraryMessage {
 }
 
 extension ControlledShutdownResponse.RemainingPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
@@ -44,7 +44,7 @@ extension ControlledShutdownResponse.RemainingPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
         }
-        if version == 3 {
+        if unknownTags, version == 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

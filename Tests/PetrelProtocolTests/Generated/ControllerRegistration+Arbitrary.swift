@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ControllerRegistrationRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.controllerID = Arbitrary.int32(&rng)
@@ -16,18 +16,20 @@ extension ControllerRegistrationRequest: ArbitraryMessage {
             value.zkMigrationReady = Arbitrary.bool(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.listeners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ControllerRegistrationRequest.Listener.arbitrary(version: version, using: &rng) }
+            value.listeners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ControllerRegistrationRequest.Listener.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.features = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ControllerRegistrationRequest.Feature.arbitrary(version: version, using: &rng) }
+            value.features = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ControllerRegistrationRequest.Feature.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ControllerRegistrationRequest.Listener {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -41,13 +43,15 @@ extension ControllerRegistrationRequest.Listener {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.securityProtocol = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ControllerRegistrationRequest.Feature {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -58,13 +62,15 @@ extension ControllerRegistrationRequest.Feature {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxSupportedVersion = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ControllerRegistrationResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -79,7 +85,9 @@ extension ControllerRegistrationResponse: ArbitraryMessage {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

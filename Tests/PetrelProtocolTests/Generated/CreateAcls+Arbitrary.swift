@@ -4,12 +4,12 @@ import NIOCore
 import PetrelProtocol
 
 extension CreateAclsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.creations = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateAclsRequest.AclCreation.arbitrary(version: version, using: &rng) }
+            value.creations = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateAclsRequest.AclCreation.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -17,7 +17,7 @@ extension CreateAclsRequest: ArbitraryMessage {
 }
 
 extension CreateAclsRequest.AclCreation {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceType = Arbitrary.int8(&rng)
@@ -40,7 +40,7 @@ extension CreateAclsRequest.AclCreation {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.permissionType = Arbitrary.int8(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -48,15 +48,15 @@ extension CreateAclsRequest.AclCreation {
 }
 
 extension CreateAclsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateAclsResponse.AclCreationResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateAclsResponse.AclCreationResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -64,7 +64,7 @@ extension CreateAclsResponse: ArbitraryMessage {
 }
 
 extension CreateAclsResponse.AclCreationResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -76,7 +76,7 @@ extension CreateAclsResponse.AclCreationResult {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

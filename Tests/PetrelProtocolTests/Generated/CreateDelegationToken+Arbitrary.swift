@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension CreateDelegationTokenRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -21,12 +21,12 @@ extension CreateDelegationTokenRequest: ArbitraryMessage {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.renewers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateDelegationTokenRequest.CreatableRenewers.arbitrary(version: version, using: &rng) }
+            value.renewers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateDelegationTokenRequest.CreatableRenewers.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxLifetimeMs = Arbitrary.int64(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -34,7 +34,7 @@ extension CreateDelegationTokenRequest: ArbitraryMessage {
 }
 
 extension CreateDelegationTokenRequest.CreatableRenewers {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalType = Arbitrary.string(&rng)
@@ -42,7 +42,7 @@ extension CreateDelegationTokenRequest.CreatableRenewers {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalName = Arbitrary.string(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -50,7 +50,7 @@ extension CreateDelegationTokenRequest.CreatableRenewers {
 }
 
 extension CreateDelegationTokenResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -85,7 +85,7 @@ extension CreateDelegationTokenResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,10 +4,10 @@ import NIOCore
 import PetrelProtocol
 
 extension CreatePartitionsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreatePartitionsRequest.CreatePartitionsTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreatePartitionsRequest.CreatePartitionsTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
@@ -15,7 +15,7 @@ extension CreatePartitionsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -23,7 +23,7 @@ extension CreatePartitionsRequest: ArbitraryMessage {
 }
 
 extension CreatePartitionsRequest.CreatePartitionsTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -35,10 +35,10 @@ extension CreatePartitionsRequest.CreatePartitionsTopic {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.assignments = nil
             } else {
-                value.assignments = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreatePartitionsRequest.CreatePartitionsAssignment.arbitrary(version: version, using: &rng) }
+                value.assignments = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreatePartitionsRequest.CreatePartitionsAssignment.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -46,12 +46,12 @@ extension CreatePartitionsRequest.CreatePartitionsTopic {
 }
 
 extension CreatePartitionsRequest.CreatePartitionsAssignment {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerIDs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -59,15 +59,15 @@ extension CreatePartitionsRequest.CreatePartitionsAssignment {
 }
 
 extension CreatePartitionsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreatePartitionsResponse.CreatePartitionsTopicResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreatePartitionsResponse.CreatePartitionsTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -75,7 +75,7 @@ extension CreatePartitionsResponse: ArbitraryMessage {
 }
 
 extension CreatePartitionsResponse.CreatePartitionsTopicResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -90,7 +90,7 @@ extension CreatePartitionsResponse.CreatePartitionsTopicResult {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,10 +4,10 @@ import NIOCore
 import PetrelProtocol
 
 extension CreateTopicsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsRequest.CreatableTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsRequest.CreatableTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
@@ -15,7 +15,7 @@ extension CreateTopicsRequest: ArbitraryMessage {
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        if version >= 5 {
+        if unknownTags, version >= 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -23,7 +23,7 @@ extension CreateTopicsRequest: ArbitraryMessage {
 }
 
 extension CreateTopicsRequest.CreatableTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -35,12 +35,12 @@ extension CreateTopicsRequest.CreatableTopic {
             value.replicationFactor = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.assignments = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsRequest.CreatableReplicaAssignment.arbitrary(version: version, using: &rng) }
+            value.assignments = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsRequest.CreatableReplicaAssignment.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsRequest.CreatableTopicConfig.arbitrary(version: version, using: &rng) }
+            value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsRequest.CreatableTopicConfig.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 5 {
+        if unknownTags, version >= 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -48,7 +48,7 @@ extension CreateTopicsRequest.CreatableTopic {
 }
 
 extension CreateTopicsRequest.CreatableReplicaAssignment {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -56,7 +56,7 @@ extension CreateTopicsRequest.CreatableReplicaAssignment {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerIDs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 5 {
+        if unknownTags, version >= 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -64,7 +64,7 @@ extension CreateTopicsRequest.CreatableReplicaAssignment {
 }
 
 extension CreateTopicsRequest.CreatableTopicConfig {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -76,7 +76,7 @@ extension CreateTopicsRequest.CreatableTopicConfig {
                 value.value = Arbitrary.string(&rng)
             }
         }
-        if version >= 5 {
+        if unknownTags, version >= 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -84,15 +84,15 @@ extension CreateTopicsRequest.CreatableTopicConfig {
 }
 
 extension CreateTopicsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsResponse.CreatableTopicResult.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsResponse.CreatableTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 5 {
+        if unknownTags, version >= 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -100,7 +100,7 @@ extension CreateTopicsResponse: ArbitraryMessage {
 }
 
 extension CreateTopicsResponse.CreatableTopicResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -131,10 +131,10 @@ extension CreateTopicsResponse.CreatableTopicResult {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.configs = nil
             } else {
-                value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsResponse.CreatableTopicConfigs.arbitrary(version: version, using: &rng) }
+                value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in CreateTopicsResponse.CreatableTopicConfigs.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        if version >= 5 {
+        if unknownTags, version >= 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
         }
         return value
@@ -142,7 +142,7 @@ extension CreateTopicsResponse.CreatableTopicResult {
 }
 
 extension CreateTopicsResponse.CreatableTopicConfigs {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -163,7 +163,9 @@ extension CreateTopicsResponse.CreatableTopicConfigs {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.isSensitive = Arbitrary.bool(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

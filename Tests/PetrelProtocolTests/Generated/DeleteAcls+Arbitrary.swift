@@ -4,12 +4,12 @@ import NIOCore
 import PetrelProtocol
 
 extension DeleteAclsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.filters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteAclsRequest.DeleteAclsFilter.arbitrary(version: version, using: &rng) }
+            value.filters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteAclsRequest.DeleteAclsFilter.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -17,7 +17,7 @@ extension DeleteAclsRequest: ArbitraryMessage {
 }
 
 extension DeleteAclsRequest.DeleteAclsFilter {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceTypeFilter = Arbitrary.int8(&rng)
@@ -52,7 +52,7 @@ extension DeleteAclsRequest.DeleteAclsFilter {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.permissionType = Arbitrary.int8(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -60,15 +60,15 @@ extension DeleteAclsRequest.DeleteAclsFilter {
 }
 
 extension DeleteAclsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.filterResults = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteAclsResponse.DeleteAclsFilterResult.arbitrary(version: version, using: &rng) }
+            value.filterResults = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteAclsResponse.DeleteAclsFilterResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -76,7 +76,7 @@ extension DeleteAclsResponse: ArbitraryMessage {
 }
 
 extension DeleteAclsResponse.DeleteAclsFilterResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -89,9 +89,9 @@ extension DeleteAclsResponse.DeleteAclsFilterResult {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.matchingAcls = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteAclsResponse.DeleteAclsMatchingAcl.arbitrary(version: version, using: &rng) }
+            value.matchingAcls = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteAclsResponse.DeleteAclsMatchingAcl.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -99,7 +99,7 @@ extension DeleteAclsResponse.DeleteAclsFilterResult {
 }
 
 extension DeleteAclsResponse.DeleteAclsMatchingAcl {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -132,7 +132,7 @@ extension DeleteAclsResponse.DeleteAclsMatchingAcl {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.permissionType = Arbitrary.int8(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,15 +4,15 @@ import NIOCore
 import PetrelProtocol
 
 extension DeleteRecordsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsRequest.DeleteRecordsTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsRequest.DeleteRecordsTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,15 +20,15 @@ extension DeleteRecordsRequest: ArbitraryMessage {
 }
 
 extension DeleteRecordsRequest.DeleteRecordsTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsRequest.DeleteRecordsPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsRequest.DeleteRecordsPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -36,7 +36,7 @@ extension DeleteRecordsRequest.DeleteRecordsTopic {
 }
 
 extension DeleteRecordsRequest.DeleteRecordsPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -44,7 +44,7 @@ extension DeleteRecordsRequest.DeleteRecordsPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.offset = Arbitrary.int64(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -52,15 +52,15 @@ extension DeleteRecordsRequest.DeleteRecordsPartition {
 }
 
 extension DeleteRecordsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsResponse.DeleteRecordsTopicResult.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsResponse.DeleteRecordsTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -68,15 +68,15 @@ extension DeleteRecordsResponse: ArbitraryMessage {
 }
 
 extension DeleteRecordsResponse.DeleteRecordsTopicResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsResponse.DeleteRecordsPartitionResult.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteRecordsResponse.DeleteRecordsPartitionResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -84,7 +84,7 @@ extension DeleteRecordsResponse.DeleteRecordsTopicResult {
 }
 
 extension DeleteRecordsResponse.DeleteRecordsPartitionResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -95,7 +95,7 @@ extension DeleteRecordsResponse.DeleteRecordsPartitionResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

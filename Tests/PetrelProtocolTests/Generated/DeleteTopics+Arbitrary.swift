@@ -4,10 +4,10 @@ import NIOCore
 import PetrelProtocol
 
 extension DeleteTopicsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version == 6, Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteTopicsRequest.DeleteTopicState.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteTopicsRequest.DeleteTopicState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version <= 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicNames = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
@@ -15,7 +15,7 @@ extension DeleteTopicsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -23,7 +23,7 @@ extension DeleteTopicsRequest: ArbitraryMessage {
 }
 
 extension DeleteTopicsRequest.DeleteTopicState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -35,21 +35,23 @@ extension DeleteTopicsRequest.DeleteTopicState {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension DeleteTopicsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteTopicsResponse.DeletableTopicResult.arbitrary(version: version, using: &rng) }
+            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DeleteTopicsResponse.DeletableTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -57,7 +59,7 @@ extension DeleteTopicsResponse: ArbitraryMessage {
 }
 
 extension DeleteTopicsResponse.DeletableTopicResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if version == 6, Arbitrary.chance(&rng, 1, in: 4) {
@@ -79,7 +81,7 @@ extension DeleteTopicsResponse.DeletableTopicResult {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension DescribeAclsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceTypeFilter = Arbitrary.int8(&rng)
@@ -39,7 +39,7 @@ extension DescribeAclsRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.permissionType = Arbitrary.int8(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -47,7 +47,7 @@ extension DescribeAclsRequest: ArbitraryMessage {
 }
 
 extension DescribeAclsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -63,9 +63,9 @@ extension DescribeAclsResponse: ArbitraryMessage {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.resources = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeAclsResponse.DescribeAclsResource.arbitrary(version: version, using: &rng) }
+            value.resources = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeAclsResponse.DescribeAclsResource.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -73,7 +73,7 @@ extension DescribeAclsResponse: ArbitraryMessage {
 }
 
 extension DescribeAclsResponse.DescribeAclsResource {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceType = Arbitrary.int8(&rng)
@@ -85,9 +85,9 @@ extension DescribeAclsResponse.DescribeAclsResource {
             value.patternType = Arbitrary.int8(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.acls = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeAclsResponse.AclDescription.arbitrary(version: version, using: &rng) }
+            value.acls = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeAclsResponse.AclDescription.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -95,7 +95,7 @@ extension DescribeAclsResponse.DescribeAclsResource {
 }
 
 extension DescribeAclsResponse.AclDescription {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principal = Arbitrary.string(&rng)
@@ -109,7 +109,7 @@ extension DescribeAclsResponse.AclDescription {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.permissionType = Arbitrary.int8(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,15 +4,15 @@ import NIOCore
 import PetrelProtocol
 
 extension DescribeClientQuotasRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.components = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasRequest.ComponentData.arbitrary(version: version, using: &rng) }
+            value.components = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasRequest.ComponentData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.strict = Arbitrary.bool(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,7 +20,7 @@ extension DescribeClientQuotasRequest: ArbitraryMessage {
 }
 
 extension DescribeClientQuotasRequest.ComponentData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.entityType = Arbitrary.string(&rng)
@@ -35,7 +35,7 @@ extension DescribeClientQuotasRequest.ComponentData {
                 value.match = Arbitrary.string(&rng)
             }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -43,7 +43,7 @@ extension DescribeClientQuotasRequest.ComponentData {
 }
 
 extension DescribeClientQuotasResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -62,10 +62,10 @@ extension DescribeClientQuotasResponse: ArbitraryMessage {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.entries = nil
             } else {
-                value.entries = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasResponse.EntryData.arbitrary(version: version, using: &rng) }
+                value.entries = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasResponse.EntryData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -73,15 +73,15 @@ extension DescribeClientQuotasResponse: ArbitraryMessage {
 }
 
 extension DescribeClientQuotasResponse.EntryData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasResponse.EntityData.arbitrary(version: version, using: &rng) }
+            value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasResponse.EntityData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.values = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasResponse.ValueData.arbitrary(version: version, using: &rng) }
+            value.values = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClientQuotasResponse.ValueData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -89,7 +89,7 @@ extension DescribeClientQuotasResponse.EntryData {
 }
 
 extension DescribeClientQuotasResponse.EntityData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.entityType = Arbitrary.string(&rng)
@@ -101,7 +101,7 @@ extension DescribeClientQuotasResponse.EntityData {
                 value.entityName = Arbitrary.string(&rng)
             }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -109,7 +109,7 @@ extension DescribeClientQuotasResponse.EntityData {
 }
 
 extension DescribeClientQuotasResponse.ValueData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.key = Arbitrary.string(&rng)
@@ -117,7 +117,7 @@ extension DescribeClientQuotasResponse.ValueData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.value = Arbitrary.float64(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

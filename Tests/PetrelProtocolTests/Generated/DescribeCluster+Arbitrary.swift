@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension DescribeClusterRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.includeClusterAuthorizedOperations = Arbitrary.bool(&rng)
@@ -12,13 +12,15 @@ extension DescribeClusterRequest: ArbitraryMessage {
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.endpointType = Arbitrary.int8(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension DescribeClusterResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -43,18 +45,20 @@ extension DescribeClusterResponse: ArbitraryMessage {
             value.controllerID = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.brokers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClusterResponse.DescribeClusterBroker.arbitrary(version: version, using: &rng) }
+            value.brokers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeClusterResponse.DescribeClusterBroker.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.clusterAuthorizedOperations = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension DescribeClusterResponse.DescribeClusterBroker {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerID = Arbitrary.int32(&rng)
@@ -72,7 +76,9 @@ extension DescribeClusterResponse.DescribeClusterBroker {
                 value.rack = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,10 +4,10 @@ import NIOCore
 import PetrelProtocol
 
 extension DescribeConfigsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.resources = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsRequest.DescribeConfigsResource.arbitrary(version: version, using: &rng) }
+            value.resources = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsRequest.DescribeConfigsResource.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.includeSynonyms = Arbitrary.bool(&rng)
@@ -15,7 +15,7 @@ extension DescribeConfigsRequest: ArbitraryMessage {
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.includeDocumentation = Arbitrary.bool(&rng)
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -23,7 +23,7 @@ extension DescribeConfigsRequest: ArbitraryMessage {
 }
 
 extension DescribeConfigsRequest.DescribeConfigsResource {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceType = Arbitrary.int8(&rng)
@@ -38,7 +38,7 @@ extension DescribeConfigsRequest.DescribeConfigsResource {
                 value.configurationKeys = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
             }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -46,15 +46,15 @@ extension DescribeConfigsRequest.DescribeConfigsResource {
 }
 
 extension DescribeConfigsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsResponse.DescribeConfigsResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsResponse.DescribeConfigsResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -62,7 +62,7 @@ extension DescribeConfigsResponse: ArbitraryMessage {
 }
 
 extension DescribeConfigsResponse.DescribeConfigsResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -81,9 +81,9 @@ extension DescribeConfigsResponse.DescribeConfigsResult {
             value.resourceName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsResponse.DescribeConfigsResourceResult.arbitrary(version: version, using: &rng) }
+            value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsResponse.DescribeConfigsResourceResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -91,7 +91,7 @@ extension DescribeConfigsResponse.DescribeConfigsResult {
 }
 
 extension DescribeConfigsResponse.DescribeConfigsResourceResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -116,7 +116,7 @@ extension DescribeConfigsResponse.DescribeConfigsResourceResult {
             value.isSensitive = Arbitrary.bool(&rng)
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.synonyms = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsResponse.DescribeConfigsSynonym.arbitrary(version: version, using: &rng) }
+            value.synonyms = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeConfigsResponse.DescribeConfigsSynonym.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.configType = Arbitrary.int8(&rng)
@@ -128,7 +128,7 @@ extension DescribeConfigsResponse.DescribeConfigsResourceResult {
                 value.documentation = Arbitrary.string(&rng)
             }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -136,7 +136,7 @@ extension DescribeConfigsResponse.DescribeConfigsResourceResult {
 }
 
 extension DescribeConfigsResponse.DescribeConfigsSynonym {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -151,7 +151,7 @@ extension DescribeConfigsResponse.DescribeConfigsSynonym {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.source = Arbitrary.int8(&rng)
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,16 +4,16 @@ import NIOCore
 import PetrelProtocol
 
 extension DescribeDelegationTokenRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.owners = nil
             } else {
-                value.owners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeDelegationTokenRequest.DescribeDelegationTokenOwner.arbitrary(version: version, using: &rng) }
+                value.owners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeDelegationTokenRequest.DescribeDelegationTokenOwner.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -21,7 +21,7 @@ extension DescribeDelegationTokenRequest: ArbitraryMessage {
 }
 
 extension DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalType = Arbitrary.string(&rng)
@@ -29,7 +29,7 @@ extension DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalName = Arbitrary.string(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -37,18 +37,18 @@ extension DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
 }
 
 extension DescribeDelegationTokenResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.tokens = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeDelegationTokenResponse.DescribedDelegationToken.arbitrary(version: version, using: &rng) }
+            value.tokens = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeDelegationTokenResponse.DescribedDelegationToken.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -56,7 +56,7 @@ extension DescribeDelegationTokenResponse: ArbitraryMessage {
 }
 
 extension DescribeDelegationTokenResponse.DescribedDelegationToken {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalType = Arbitrary.string(&rng)
@@ -86,9 +86,9 @@ extension DescribeDelegationTokenResponse.DescribedDelegationToken {
             value.hmac = Arbitrary.bytes(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.renewers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeDelegationTokenResponse.DescribedDelegationTokenRenewer.arbitrary(version: version, using: &rng) }
+            value.renewers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeDelegationTokenResponse.DescribedDelegationTokenRenewer.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -96,7 +96,7 @@ extension DescribeDelegationTokenResponse.DescribedDelegationToken {
 }
 
 extension DescribeDelegationTokenResponse.DescribedDelegationTokenRenewer {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalType = Arbitrary.string(&rng)
@@ -104,7 +104,7 @@ extension DescribeDelegationTokenResponse.DescribedDelegationTokenRenewer {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.principalName = Arbitrary.string(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

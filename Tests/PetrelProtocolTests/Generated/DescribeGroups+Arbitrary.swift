@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension DescribeGroupsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
@@ -12,7 +12,7 @@ extension DescribeGroupsRequest: ArbitraryMessage {
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.includeAuthorizedOperations = Arbitrary.bool(&rng)
         }
-        if version == 5 {
+        if unknownTags, version == 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,15 +20,15 @@ extension DescribeGroupsRequest: ArbitraryMessage {
 }
 
 extension DescribeGroupsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeGroupsResponse.DescribedGroup.arbitrary(version: version, using: &rng) }
+            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeGroupsResponse.DescribedGroup.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 5 {
+        if unknownTags, version == 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -36,7 +36,7 @@ extension DescribeGroupsResponse: ArbitraryMessage {
 }
 
 extension DescribeGroupsResponse.DescribedGroup {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -54,12 +54,12 @@ extension DescribeGroupsResponse.DescribedGroup {
             value.protocolData = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeGroupsResponse.DescribedGroupMember.arbitrary(version: version, using: &rng) }
+            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeGroupsResponse.DescribedGroupMember.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.authorizedOperations = Arbitrary.int32(&rng)
         }
-        if version == 5 {
+        if unknownTags, version == 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -67,7 +67,7 @@ extension DescribeGroupsResponse.DescribedGroup {
 }
 
 extension DescribeGroupsResponse.DescribedGroupMember {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
@@ -91,7 +91,7 @@ extension DescribeGroupsResponse.DescribedGroupMember {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberAssignment = Arbitrary.bytes(&rng)
         }
-        if version == 5 {
+        if unknownTags, version == 5 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

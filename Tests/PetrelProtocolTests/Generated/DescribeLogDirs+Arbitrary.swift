@@ -4,16 +4,16 @@ import NIOCore
 import PetrelProtocol
 
 extension DescribeLogDirsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.topics = nil
             } else {
-                value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsRequest.DescribableLogDirTopic.arbitrary(version: version, using: &rng) }
+                value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsRequest.DescribableLogDirTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -21,7 +21,7 @@ extension DescribeLogDirsRequest: ArbitraryMessage {
 }
 
 extension DescribeLogDirsRequest.DescribableLogDirTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
@@ -29,7 +29,7 @@ extension DescribeLogDirsRequest.DescribableLogDirTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -37,7 +37,7 @@ extension DescribeLogDirsRequest.DescribableLogDirTopic {
 }
 
 extension DescribeLogDirsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -46,9 +46,9 @@ extension DescribeLogDirsResponse: ArbitraryMessage {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsResponse.DescribeLogDirsResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsResponse.DescribeLogDirsResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -56,7 +56,7 @@ extension DescribeLogDirsResponse: ArbitraryMessage {
 }
 
 extension DescribeLogDirsResponse.DescribeLogDirsResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -65,7 +65,7 @@ extension DescribeLogDirsResponse.DescribeLogDirsResult {
             value.logDir = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsResponse.DescribeLogDirsTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsResponse.DescribeLogDirsTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version == 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.totalBytes = Arbitrary.int64(&rng)
@@ -73,7 +73,7 @@ extension DescribeLogDirsResponse.DescribeLogDirsResult {
         if version == 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.usableBytes = Arbitrary.int64(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -81,15 +81,15 @@ extension DescribeLogDirsResponse.DescribeLogDirsResult {
 }
 
 extension DescribeLogDirsResponse.DescribeLogDirsTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsResponse.DescribeLogDirsPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeLogDirsResponse.DescribeLogDirsPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -97,7 +97,7 @@ extension DescribeLogDirsResponse.DescribeLogDirsTopic {
 }
 
 extension DescribeLogDirsResponse.DescribeLogDirsPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -111,7 +111,7 @@ extension DescribeLogDirsResponse.DescribeLogDirsPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.isFutureKey = Arbitrary.bool(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

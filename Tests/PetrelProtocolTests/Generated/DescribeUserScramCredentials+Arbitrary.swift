@@ -4,33 +4,37 @@ import NIOCore
 import PetrelProtocol
 
 extension DescribeUserScramCredentialsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.users = nil
             } else {
-                value.users = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeUserScramCredentialsRequest.UserName.arbitrary(version: version, using: &rng) }
+                value.users = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeUserScramCredentialsRequest.UserName.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension DescribeUserScramCredentialsRequest.UserName {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension DescribeUserScramCredentialsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -46,15 +50,17 @@ extension DescribeUserScramCredentialsResponse: ArbitraryMessage {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.user = Arbitrary.string(&rng)
@@ -70,15 +76,17 @@ extension DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResul
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.credentialInfos = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeUserScramCredentialsResponse.CredentialInfo.arbitrary(version: version, using: &rng) }
+            value.credentialInfos = Arbitrary.array(&rng) { (rng: inout SplitMix64) in DescribeUserScramCredentialsResponse.CredentialInfo.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension DescribeUserScramCredentialsResponse.CredentialInfo {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.mechanism = Arbitrary.int8(&rng)
@@ -86,7 +94,9 @@ extension DescribeUserScramCredentialsResponse.CredentialInfo {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.iterations = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

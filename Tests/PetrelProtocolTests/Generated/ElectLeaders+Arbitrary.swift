@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ElectLeadersRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.electionType = Arbitrary.int8(&rng)
@@ -13,13 +13,13 @@ extension ElectLeadersRequest: ArbitraryMessage {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.topicPartitions = nil
             } else {
-                value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ElectLeadersRequest.TopicPartitions.arbitrary(version: version, using: &rng) }
+                value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ElectLeadersRequest.TopicPartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -27,7 +27,7 @@ extension ElectLeadersRequest: ArbitraryMessage {
 }
 
 extension ElectLeadersRequest.TopicPartitions {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
@@ -35,7 +35,7 @@ extension ElectLeadersRequest.TopicPartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -43,7 +43,7 @@ extension ElectLeadersRequest.TopicPartitions {
 }
 
 extension ElectLeadersResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -52,9 +52,9 @@ extension ElectLeadersResponse: ArbitraryMessage {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.replicaElectionResults = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ElectLeadersResponse.ReplicaElectionResult.arbitrary(version: version, using: &rng) }
+            value.replicaElectionResults = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ElectLeadersResponse.ReplicaElectionResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -62,15 +62,15 @@ extension ElectLeadersResponse: ArbitraryMessage {
 }
 
 extension ElectLeadersResponse.ReplicaElectionResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionResult = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ElectLeadersResponse.PartitionResult.arbitrary(version: version, using: &rng) }
+            value.partitionResult = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ElectLeadersResponse.PartitionResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -78,7 +78,7 @@ extension ElectLeadersResponse.ReplicaElectionResult {
 }
 
 extension ElectLeadersResponse.PartitionResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionID = Arbitrary.int32(&rng)
@@ -93,7 +93,7 @@ extension ElectLeadersResponse.PartitionResult {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

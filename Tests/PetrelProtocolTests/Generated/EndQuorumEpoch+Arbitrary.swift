@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension EndQuorumEpochRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -14,12 +14,12 @@ extension EndQuorumEpochRequest: ArbitraryMessage {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochRequest.TopicData.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochRequest.TopicData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.leaderEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochRequest.LeaderEndpoint.arbitrary(version: version, using: &rng) }
+            value.leaderEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochRequest.LeaderEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -27,15 +27,15 @@ extension EndQuorumEpochRequest: ArbitraryMessage {
 }
 
 extension EndQuorumEpochRequest.TopicData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochRequest.PartitionData.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochRequest.PartitionData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -43,7 +43,7 @@ extension EndQuorumEpochRequest.TopicData {
 }
 
 extension EndQuorumEpochRequest.PartitionData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -58,9 +58,9 @@ extension EndQuorumEpochRequest.PartitionData {
             value.preferredSuccessors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.preferredCandidates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochRequest.ReplicaInfo.arbitrary(version: version, using: &rng) }
+            value.preferredCandidates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochRequest.ReplicaInfo.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -68,7 +68,7 @@ extension EndQuorumEpochRequest.PartitionData {
 }
 
 extension EndQuorumEpochRequest.ReplicaInfo {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.candidateID = Arbitrary.int32(&rng)
@@ -76,13 +76,15 @@ extension EndQuorumEpochRequest.ReplicaInfo {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.candidateDirectoryID = Arbitrary.uuid(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension EndQuorumEpochRequest.LeaderEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -93,24 +95,26 @@ extension EndQuorumEpochRequest.LeaderEndpoint {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension EndQuorumEpochResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochResponse.TopicData.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochResponse.TopicData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
+            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochResponse.NodeEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
         }
         return value
@@ -118,15 +122,15 @@ extension EndQuorumEpochResponse: ArbitraryMessage {
 }
 
 extension EndQuorumEpochResponse.TopicData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochResponse.PartitionData.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in EndQuorumEpochResponse.PartitionData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -134,7 +138,7 @@ extension EndQuorumEpochResponse.TopicData {
 }
 
 extension EndQuorumEpochResponse.PartitionData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -148,7 +152,7 @@ extension EndQuorumEpochResponse.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -156,7 +160,7 @@ extension EndQuorumEpochResponse.PartitionData {
 }
 
 extension EndQuorumEpochResponse.NodeEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
@@ -167,7 +171,9 @@ extension EndQuorumEpochResponse.NodeEndpoint {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension EndTxnRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionalID = Arbitrary.string(&rng)
@@ -18,7 +18,7 @@ extension EndTxnRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.committed = Arbitrary.bool(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -26,7 +26,7 @@ extension EndTxnRequest: ArbitraryMessage {
 }
 
 extension EndTxnResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -40,7 +40,7 @@ extension EndTxnResponse: ArbitraryMessage {
         if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.producerEpoch = Arbitrary.int16(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension FetchRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 12, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -17,7 +17,7 @@ extension FetchRequest: ArbitraryMessage {
             value.replicaID = Arbitrary.int32(&rng)
         }
         if version >= 15, Arbitrary.chance(&rng, 3, in: 4) {
-            value.replicaState = FetchRequest.ReplicaState.arbitrary(version: version, using: &rng)
+            value.replicaState = FetchRequest.ReplicaState.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxWaitMs = Arbitrary.int32(&rng)
@@ -38,15 +38,15 @@ extension FetchRequest: ArbitraryMessage {
             value.sessionEpoch = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchRequest.FetchTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchRequest.FetchTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 7, Arbitrary.chance(&rng, 3, in: 4) {
-            value.forgottenTopicsData = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchRequest.ForgottenTopic.arbitrary(version: version, using: &rng) }
+            value.forgottenTopicsData = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchRequest.ForgottenTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 11, Arbitrary.chance(&rng, 3, in: 4) {
             value.rackID = Arbitrary.string(&rng)
         }
-        if version >= 12 {
+        if unknownTags, version >= 12 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1])
         }
         return value
@@ -54,7 +54,7 @@ extension FetchRequest: ArbitraryMessage {
 }
 
 extension FetchRequest.ReplicaState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaID = Arbitrary.int32(&rng)
@@ -62,13 +62,15 @@ extension FetchRequest.ReplicaState {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaEpoch = Arbitrary.int64(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchRequest.FetchTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version <= 12, Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
@@ -77,9 +79,9 @@ extension FetchRequest.FetchTopic {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchRequest.FetchPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchRequest.FetchPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 12 {
+        if unknownTags, version >= 12 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -87,7 +89,7 @@ extension FetchRequest.FetchTopic {
 }
 
 extension FetchRequest.FetchPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partition = Arbitrary.int32(&rng)
@@ -110,7 +112,7 @@ extension FetchRequest.FetchPartition {
         if version == 17, Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaDirectoryID = Arbitrary.uuid(&rng)
         }
-        if version >= 12 {
+        if unknownTags, version >= 12 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
         }
         return value
@@ -118,7 +120,7 @@ extension FetchRequest.FetchPartition {
 }
 
 extension FetchRequest.ForgottenTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version <= 12, Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
@@ -129,7 +131,7 @@ extension FetchRequest.ForgottenTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 12 {
+        if unknownTags, version >= 12 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -137,7 +139,7 @@ extension FetchRequest.ForgottenTopic {
 }
 
 extension FetchResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -149,12 +151,12 @@ extension FetchResponse: ArbitraryMessage {
             value.sessionID = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchResponse.FetchableTopicResponse.arbitrary(version: version, using: &rng) }
+            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchResponse.FetchableTopicResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 16, Arbitrary.chance(&rng, 3, in: 4) {
-            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
+            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchResponse.NodeEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 12 {
+        if unknownTags, version >= 12 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
         }
         return value
@@ -162,7 +164,7 @@ extension FetchResponse: ArbitraryMessage {
 }
 
 extension FetchResponse.FetchableTopicResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version <= 12, Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
@@ -171,9 +173,9 @@ extension FetchResponse.FetchableTopicResponse {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchResponse.PartitionData.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchResponse.PartitionData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 12 {
+        if unknownTags, version >= 12 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -181,7 +183,7 @@ extension FetchResponse.FetchableTopicResponse {
 }
 
 extension FetchResponse.PartitionData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -199,19 +201,19 @@ extension FetchResponse.PartitionData {
             value.logStartOffset = Arbitrary.int64(&rng)
         }
         if version >= 12, Arbitrary.chance(&rng, 3, in: 4) {
-            value.divergingEpoch = FetchResponse.EpochEndOffset.arbitrary(version: version, using: &rng)
+            value.divergingEpoch = FetchResponse.EpochEndOffset.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
         if version >= 12, Arbitrary.chance(&rng, 3, in: 4) {
-            value.currentLeader = FetchResponse.LeaderIdAndEpoch.arbitrary(version: version, using: &rng)
+            value.currentLeader = FetchResponse.LeaderIdAndEpoch.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
         if version >= 12, Arbitrary.chance(&rng, 3, in: 4) {
-            value.snapshotID = FetchResponse.SnapshotId.arbitrary(version: version, using: &rng)
+            value.snapshotID = FetchResponse.SnapshotId.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.abortedTransactions = nil
             } else {
-                value.abortedTransactions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchResponse.AbortedTransaction.arbitrary(version: version, using: &rng) }
+                value.abortedTransactions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchResponse.AbortedTransaction.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
         if version >= 11, Arbitrary.chance(&rng, 3, in: 4) {
@@ -224,7 +226,7 @@ extension FetchResponse.PartitionData {
                 value.records = Arbitrary.records(&rng)
             }
         }
-        if version >= 12 {
+        if unknownTags, version >= 12 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2])
         }
         return value
@@ -232,7 +234,7 @@ extension FetchResponse.PartitionData {
 }
 
 extension FetchResponse.EpochEndOffset {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.epoch = Arbitrary.int32(&rng)
@@ -240,13 +242,15 @@ extension FetchResponse.EpochEndOffset {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.endOffset = Arbitrary.int64(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchResponse.LeaderIdAndEpoch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderID = Arbitrary.int32(&rng)
@@ -254,13 +258,15 @@ extension FetchResponse.LeaderIdAndEpoch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchResponse.SnapshotId {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.endOffset = Arbitrary.int64(&rng)
@@ -268,13 +274,15 @@ extension FetchResponse.SnapshotId {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.epoch = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchResponse.AbortedTransaction {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerID = Arbitrary.int64(&rng)
@@ -282,7 +290,7 @@ extension FetchResponse.AbortedTransaction {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.firstOffset = Arbitrary.int64(&rng)
         }
-        if version >= 12 {
+        if unknownTags, version >= 12 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -290,7 +298,7 @@ extension FetchResponse.AbortedTransaction {
 }
 
 extension FetchResponse.NodeEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
@@ -308,7 +316,9 @@ extension FetchResponse.NodeEndpoint {
                 value.rack = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension FetchSnapshotRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -20,29 +20,33 @@ extension FetchSnapshotRequest: ArbitraryMessage {
             value.maxBytes = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotRequest.TopicSnapshot.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotRequest.TopicSnapshot.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension FetchSnapshotRequest.TopicSnapshot {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotRequest.PartitionSnapshot.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotRequest.PartitionSnapshot.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchSnapshotRequest.PartitionSnapshot {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partition = Arbitrary.int32(&rng)
@@ -51,7 +55,7 @@ extension FetchSnapshotRequest.PartitionSnapshot {
             value.currentLeaderEpoch = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.snapshotID = FetchSnapshotRequest.SnapshotId.arbitrary(version: version, using: &rng)
+            value.snapshotID = FetchSnapshotRequest.SnapshotId.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.position = Arbitrary.int64(&rng)
@@ -59,13 +63,15 @@ extension FetchSnapshotRequest.PartitionSnapshot {
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaDirectoryID = Arbitrary.uuid(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension FetchSnapshotRequest.SnapshotId {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.endOffset = Arbitrary.int64(&rng)
@@ -73,13 +79,15 @@ extension FetchSnapshotRequest.SnapshotId {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.epoch = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchSnapshotResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -88,32 +96,36 @@ extension FetchSnapshotResponse: ArbitraryMessage {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotResponse.TopicSnapshot.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotResponse.TopicSnapshot.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
+            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotResponse.NodeEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension FetchSnapshotResponse.TopicSnapshot {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotResponse.PartitionSnapshot.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FetchSnapshotResponse.PartitionSnapshot.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchSnapshotResponse.PartitionSnapshot {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.index = Arbitrary.int32(&rng)
@@ -122,10 +134,10 @@ extension FetchSnapshotResponse.PartitionSnapshot {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.snapshotID = FetchSnapshotResponse.SnapshotId.arbitrary(version: version, using: &rng)
+            value.snapshotID = FetchSnapshotResponse.SnapshotId.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.currentLeader = FetchSnapshotResponse.LeaderIdAndEpoch.arbitrary(version: version, using: &rng)
+            value.currentLeader = FetchSnapshotResponse.LeaderIdAndEpoch.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.size = Arbitrary.int64(&rng)
@@ -136,13 +148,15 @@ extension FetchSnapshotResponse.PartitionSnapshot {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.unalignedRecords = Arbitrary.records(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension FetchSnapshotResponse.SnapshotId {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.endOffset = Arbitrary.int64(&rng)
@@ -150,13 +164,15 @@ extension FetchSnapshotResponse.SnapshotId {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.epoch = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchSnapshotResponse.LeaderIdAndEpoch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderID = Arbitrary.int32(&rng)
@@ -164,13 +180,15 @@ extension FetchSnapshotResponse.LeaderIdAndEpoch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension FetchSnapshotResponse.NodeEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
@@ -181,7 +199,9 @@ extension FetchSnapshotResponse.NodeEndpoint {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension FindCoordinatorRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version <= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.key = Arbitrary.string(&rng)
@@ -15,7 +15,7 @@ extension FindCoordinatorRequest: ArbitraryMessage {
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.coordinatorKeys = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -23,7 +23,7 @@ extension FindCoordinatorRequest: ArbitraryMessage {
 }
 
 extension FindCoordinatorResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -48,9 +48,9 @@ extension FindCoordinatorResponse: ArbitraryMessage {
             value.port = Arbitrary.int32(&rng)
         }
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
-            value.coordinators = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FindCoordinatorResponse.Coordinator.arbitrary(version: version, using: &rng) }
+            value.coordinators = Arbitrary.array(&rng) { (rng: inout SplitMix64) in FindCoordinatorResponse.Coordinator.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -58,7 +58,7 @@ extension FindCoordinatorResponse: ArbitraryMessage {
 }
 
 extension FindCoordinatorResponse.Coordinator {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.key = Arbitrary.string(&rng)
@@ -82,7 +82,9 @@ extension FindCoordinatorResponse.Coordinator {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

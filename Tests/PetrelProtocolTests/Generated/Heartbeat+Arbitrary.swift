@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension HeartbeatRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -22,7 +22,7 @@ extension HeartbeatRequest: ArbitraryMessage {
                 value.groupInstanceID = Arbitrary.string(&rng)
             }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -30,7 +30,7 @@ extension HeartbeatRequest: ArbitraryMessage {
 }
 
 extension HeartbeatResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -38,7 +38,7 @@ extension HeartbeatResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,15 +4,15 @@ import NIOCore
 import PetrelProtocol
 
 extension IncrementalAlterConfigsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.resources = Arbitrary.array(&rng) { (rng: inout SplitMix64) in IncrementalAlterConfigsRequest.AlterConfigsResource.arbitrary(version: version, using: &rng) }
+            value.resources = Arbitrary.array(&rng) { (rng: inout SplitMix64) in IncrementalAlterConfigsRequest.AlterConfigsResource.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,7 +20,7 @@ extension IncrementalAlterConfigsRequest: ArbitraryMessage {
 }
 
 extension IncrementalAlterConfigsRequest.AlterConfigsResource {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceType = Arbitrary.int8(&rng)
@@ -29,9 +29,9 @@ extension IncrementalAlterConfigsRequest.AlterConfigsResource {
             value.resourceName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in IncrementalAlterConfigsRequest.AlterableConfig.arbitrary(version: version, using: &rng) }
+            value.configs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in IncrementalAlterConfigsRequest.AlterableConfig.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -39,7 +39,7 @@ extension IncrementalAlterConfigsRequest.AlterConfigsResource {
 }
 
 extension IncrementalAlterConfigsRequest.AlterableConfig {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -54,7 +54,7 @@ extension IncrementalAlterConfigsRequest.AlterableConfig {
                 value.value = Arbitrary.string(&rng)
             }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -62,15 +62,15 @@ extension IncrementalAlterConfigsRequest.AlterableConfig {
 }
 
 extension IncrementalAlterConfigsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in IncrementalAlterConfigsResponse.AlterConfigsResourceResponse.arbitrary(version: version, using: &rng) }
+            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in IncrementalAlterConfigsResponse.AlterConfigsResourceResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -78,7 +78,7 @@ extension IncrementalAlterConfigsResponse: ArbitraryMessage {
 }
 
 extension IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -96,7 +96,7 @@ extension IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.resourceName = Arbitrary.string(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension InitProducerIdRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -22,7 +22,7 @@ extension InitProducerIdRequest: ArbitraryMessage {
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.producerEpoch = Arbitrary.int16(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -30,7 +30,7 @@ extension InitProducerIdRequest: ArbitraryMessage {
 }
 
 extension InitProducerIdResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -44,7 +44,7 @@ extension InitProducerIdResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerEpoch = Arbitrary.int16(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

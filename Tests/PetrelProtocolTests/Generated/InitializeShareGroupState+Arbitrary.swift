@@ -4,35 +4,39 @@ import NIOCore
 import PetrelProtocol
 
 extension InitializeShareGroupStateRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in InitializeShareGroupStateRequest.InitializeStateData.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in InitializeShareGroupStateRequest.InitializeStateData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension InitializeShareGroupStateRequest.InitializeStateData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in InitializeShareGroupStateRequest.PartitionData.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in InitializeShareGroupStateRequest.PartitionData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension InitializeShareGroupStateRequest.PartitionData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partition = Arbitrary.int32(&rng)
@@ -43,38 +47,44 @@ extension InitializeShareGroupStateRequest.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.startOffset = Arbitrary.int64(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension InitializeShareGroupStateResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in InitializeShareGroupStateResponse.InitializeStateResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in InitializeShareGroupStateResponse.InitializeStateResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension InitializeShareGroupStateResponse.InitializeStateResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in InitializeShareGroupStateResponse.PartitionResult.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in InitializeShareGroupStateResponse.PartitionResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension InitializeShareGroupStateResponse.PartitionResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partition = Arbitrary.int32(&rng)
@@ -89,7 +99,9 @@ extension InitializeShareGroupStateResponse.PartitionResult {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

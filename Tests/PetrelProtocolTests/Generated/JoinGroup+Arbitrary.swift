@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension JoinGroupRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -29,7 +29,7 @@ extension JoinGroupRequest: ArbitraryMessage {
             value.protocolType = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.protocols = Arbitrary.array(&rng) { (rng: inout SplitMix64) in JoinGroupRequest.JoinGroupRequestProtocol.arbitrary(version: version, using: &rng) }
+            value.protocols = Arbitrary.array(&rng) { (rng: inout SplitMix64) in JoinGroupRequest.JoinGroupRequestProtocol.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -38,7 +38,7 @@ extension JoinGroupRequest: ArbitraryMessage {
                 value.reason = Arbitrary.string(&rng)
             }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -46,7 +46,7 @@ extension JoinGroupRequest: ArbitraryMessage {
 }
 
 extension JoinGroupRequest.JoinGroupRequestProtocol {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -54,7 +54,7 @@ extension JoinGroupRequest.JoinGroupRequestProtocol {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.metadata = Arbitrary.bytes(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -62,7 +62,7 @@ extension JoinGroupRequest.JoinGroupRequestProtocol {
 }
 
 extension JoinGroupResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -97,9 +97,9 @@ extension JoinGroupResponse: ArbitraryMessage {
             value.memberID = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in JoinGroupResponse.JoinGroupResponseMember.arbitrary(version: version, using: &rng) }
+            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in JoinGroupResponse.JoinGroupResponseMember.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -107,7 +107,7 @@ extension JoinGroupResponse: ArbitraryMessage {
 }
 
 extension JoinGroupResponse.JoinGroupResponseMember {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
@@ -122,7 +122,7 @@ extension JoinGroupResponse.JoinGroupResponseMember {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.metadata = Arbitrary.bytes(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

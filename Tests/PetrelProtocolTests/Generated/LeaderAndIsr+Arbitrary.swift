@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension LeaderAndIsrRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.controllerID = Arbitrary.int32(&rng)
@@ -22,15 +22,15 @@ extension LeaderAndIsrRequest: ArbitraryMessage {
             value.type = Arbitrary.int8(&rng)
         }
         if version <= 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.ungroupedPartitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrPartitionState.arbitrary(version: version, using: &rng) }
+            value.ungroupedPartitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrPartitionState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrTopicState.arbitrary(version: version, using: &rng) }
+            value.topicStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrTopicState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.liveLeaders = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrLiveLeader.arbitrary(version: version, using: &rng) }
+            value.liveLeaders = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrLiveLeader.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -38,7 +38,7 @@ extension LeaderAndIsrRequest: ArbitraryMessage {
 }
 
 extension LeaderAndIsrRequest.LeaderAndIsrPartitionState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version <= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
@@ -76,7 +76,7 @@ extension LeaderAndIsrRequest.LeaderAndIsrPartitionState {
         if version >= 6, Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderRecoveryState = Arbitrary.int8(&rng)
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -84,7 +84,7 @@ extension LeaderAndIsrRequest.LeaderAndIsrPartitionState {
 }
 
 extension LeaderAndIsrRequest.LeaderAndIsrTopicState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
@@ -93,9 +93,9 @@ extension LeaderAndIsrRequest.LeaderAndIsrTopicState {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrPartitionState.arbitrary(version: version, using: &rng) }
+            value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrRequest.LeaderAndIsrPartitionState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -103,7 +103,7 @@ extension LeaderAndIsrRequest.LeaderAndIsrTopicState {
 }
 
 extension LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerID = Arbitrary.int32(&rng)
@@ -114,7 +114,7 @@ extension LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.int32(&rng)
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -122,18 +122,18 @@ extension LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
 }
 
 extension LeaderAndIsrResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if version <= 4, Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrResponse.LeaderAndIsrPartitionError.arbitrary(version: version, using: &rng) }
+            value.partitionErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrResponse.LeaderAndIsrPartitionError.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrResponse.LeaderAndIsrTopicError.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrResponse.LeaderAndIsrTopicError.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -141,7 +141,7 @@ extension LeaderAndIsrResponse: ArbitraryMessage {
 }
 
 extension LeaderAndIsrResponse.LeaderAndIsrPartitionError {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version <= 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
@@ -152,7 +152,7 @@ extension LeaderAndIsrResponse.LeaderAndIsrPartitionError {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -160,15 +160,17 @@ extension LeaderAndIsrResponse.LeaderAndIsrPartitionError {
 }
 
 extension LeaderAndIsrResponse.LeaderAndIsrTopicError {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrResponse.LeaderAndIsrPartitionError.arbitrary(version: version, using: &rng) }
+            value.partitionErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderAndIsrResponse.LeaderAndIsrPartitionError.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

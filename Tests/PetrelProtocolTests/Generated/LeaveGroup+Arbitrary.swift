@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension LeaveGroupRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -13,9 +13,9 @@ extension LeaveGroupRequest: ArbitraryMessage {
             value.memberID = Arbitrary.string(&rng)
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
-            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaveGroupRequest.MemberIdentity.arbitrary(version: version, using: &rng) }
+            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaveGroupRequest.MemberIdentity.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -23,7 +23,7 @@ extension LeaveGroupRequest: ArbitraryMessage {
 }
 
 extension LeaveGroupRequest.MemberIdentity {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
@@ -42,7 +42,7 @@ extension LeaveGroupRequest.MemberIdentity {
                 value.reason = Arbitrary.string(&rng)
             }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -50,7 +50,7 @@ extension LeaveGroupRequest.MemberIdentity {
 }
 
 extension LeaveGroupResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -59,9 +59,9 @@ extension LeaveGroupResponse: ArbitraryMessage {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
-            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaveGroupResponse.MemberResponse.arbitrary(version: version, using: &rng) }
+            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaveGroupResponse.MemberResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -69,7 +69,7 @@ extension LeaveGroupResponse: ArbitraryMessage {
 }
 
 extension LeaveGroupResponse.MemberResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
@@ -84,7 +84,7 @@ extension LeaveGroupResponse.MemberResponse {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ListGroupsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.statesFilter = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
@@ -12,7 +12,7 @@ extension ListGroupsRequest: ArbitraryMessage {
         if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.typesFilter = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,7 +20,7 @@ extension ListGroupsRequest: ArbitraryMessage {
 }
 
 extension ListGroupsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -29,9 +29,9 @@ extension ListGroupsResponse: ArbitraryMessage {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListGroupsResponse.ListedGroup.arbitrary(version: version, using: &rng) }
+            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListGroupsResponse.ListedGroup.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -39,7 +39,7 @@ extension ListGroupsResponse: ArbitraryMessage {
 }
 
 extension ListGroupsResponse.ListedGroup {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -53,7 +53,7 @@ extension ListGroupsResponse.ListedGroup {
         if version == 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.groupType = Arbitrary.string(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

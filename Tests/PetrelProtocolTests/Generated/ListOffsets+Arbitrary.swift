@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ListOffsetsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaID = Arbitrary.int32(&rng)
@@ -13,12 +13,12 @@ extension ListOffsetsRequest: ArbitraryMessage {
             value.isolationLevel = Arbitrary.int8(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsRequest.ListOffsetsTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsRequest.ListOffsetsTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version == 10, Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -26,15 +26,15 @@ extension ListOffsetsRequest: ArbitraryMessage {
 }
 
 extension ListOffsetsRequest.ListOffsetsTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsRequest.ListOffsetsPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsRequest.ListOffsetsPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -42,7 +42,7 @@ extension ListOffsetsRequest.ListOffsetsTopic {
 }
 
 extension ListOffsetsRequest.ListOffsetsPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -56,7 +56,7 @@ extension ListOffsetsRequest.ListOffsetsPartition {
         if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.maxNumOffsets = Arbitrary.int32(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -64,15 +64,15 @@ extension ListOffsetsRequest.ListOffsetsPartition {
 }
 
 extension ListOffsetsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsResponse.ListOffsetsTopicResponse.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsResponse.ListOffsetsTopicResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -80,15 +80,15 @@ extension ListOffsetsResponse: ArbitraryMessage {
 }
 
 extension ListOffsetsResponse.ListOffsetsTopicResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsResponse.ListOffsetsPartitionResponse.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListOffsetsResponse.ListOffsetsPartitionResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -96,7 +96,7 @@ extension ListOffsetsResponse.ListOffsetsTopicResponse {
 }
 
 extension ListOffsetsResponse.ListOffsetsPartitionResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -116,7 +116,7 @@ extension ListOffsetsResponse.ListOffsetsPartitionResponse {
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

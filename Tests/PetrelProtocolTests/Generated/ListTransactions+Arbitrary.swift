@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ListTransactionsRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.stateFilters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
@@ -15,13 +15,15 @@ extension ListTransactionsRequest: ArbitraryMessage {
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.durationFilter = Arbitrary.int64(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ListTransactionsResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -33,15 +35,17 @@ extension ListTransactionsResponse: ArbitraryMessage {
             value.unknownStateFilters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.transactionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListTransactionsResponse.TransactionState.arbitrary(version: version, using: &rng) }
+            value.transactionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ListTransactionsResponse.TransactionState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ListTransactionsResponse.TransactionState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionalID = Arbitrary.string(&rng)
@@ -52,7 +56,9 @@ extension ListTransactionsResponse.TransactionState {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionState = Arbitrary.string(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

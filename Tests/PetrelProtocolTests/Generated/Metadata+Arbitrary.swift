@@ -4,13 +4,13 @@ import NIOCore
 import PetrelProtocol
 
 extension MetadataRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if version >= 1, Arbitrary.chance(&rng, 1, in: 4) {
                 value.topics = nil
             } else {
-                value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in MetadataRequest.MetadataRequestTopic.arbitrary(version: version, using: &rng) }
+                value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in MetadataRequest.MetadataRequestTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
@@ -22,7 +22,7 @@ extension MetadataRequest: ArbitraryMessage {
         if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
             value.includeTopicAuthorizedOperations = Arbitrary.bool(&rng)
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -30,7 +30,7 @@ extension MetadataRequest: ArbitraryMessage {
 }
 
 extension MetadataRequest.MetadataRequestTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 10, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -42,7 +42,7 @@ extension MetadataRequest.MetadataRequestTopic {
                 value.name = Arbitrary.string(&rng)
             }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -50,13 +50,13 @@ extension MetadataRequest.MetadataRequestTopic {
 }
 
 extension MetadataResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.brokers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in MetadataResponse.MetadataResponseBroker.arbitrary(version: version, using: &rng) }
+            value.brokers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in MetadataResponse.MetadataResponseBroker.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -69,12 +69,12 @@ extension MetadataResponse: ArbitraryMessage {
             value.controllerID = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in MetadataResponse.MetadataResponseTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in MetadataResponse.MetadataResponseTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 8 && version <= 10, Arbitrary.chance(&rng, 3, in: 4) {
             value.clusterAuthorizedOperations = Arbitrary.int32(&rng)
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -82,7 +82,7 @@ extension MetadataResponse: ArbitraryMessage {
 }
 
 extension MetadataResponse.MetadataResponseBroker {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
@@ -100,7 +100,7 @@ extension MetadataResponse.MetadataResponseBroker {
                 value.rack = Arbitrary.string(&rng)
             }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -108,7 +108,7 @@ extension MetadataResponse.MetadataResponseBroker {
 }
 
 extension MetadataResponse.MetadataResponseTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -127,12 +127,12 @@ extension MetadataResponse.MetadataResponseTopic {
             value.isInternal = Arbitrary.bool(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in MetadataResponse.MetadataResponsePartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in MetadataResponse.MetadataResponsePartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicAuthorizedOperations = Arbitrary.int32(&rng)
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -140,7 +140,7 @@ extension MetadataResponse.MetadataResponseTopic {
 }
 
 extension MetadataResponse.MetadataResponsePartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -163,7 +163,7 @@ extension MetadataResponse.MetadataResponsePartition {
         if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
             value.offlineReplicas = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

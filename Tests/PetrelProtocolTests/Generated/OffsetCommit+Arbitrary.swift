@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension OffsetCommitRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -26,9 +26,9 @@ extension OffsetCommitRequest: ArbitraryMessage {
             value.retentionTimeMs = Arbitrary.int64(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetCommitRequest.OffsetCommitRequestTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetCommitRequest.OffsetCommitRequestTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 8 {
+        if unknownTags, version >= 8 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -36,15 +36,15 @@ extension OffsetCommitRequest: ArbitraryMessage {
 }
 
 extension OffsetCommitRequest.OffsetCommitRequestTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetCommitRequest.OffsetCommitRequestPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetCommitRequest.OffsetCommitRequestPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 8 {
+        if unknownTags, version >= 8 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -52,7 +52,7 @@ extension OffsetCommitRequest.OffsetCommitRequestTopic {
 }
 
 extension OffsetCommitRequest.OffsetCommitRequestPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -73,7 +73,7 @@ extension OffsetCommitRequest.OffsetCommitRequestPartition {
                 value.committedMetadata = Arbitrary.string(&rng)
             }
         }
-        if version >= 8 {
+        if unknownTags, version >= 8 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -81,15 +81,15 @@ extension OffsetCommitRequest.OffsetCommitRequestPartition {
 }
 
 extension OffsetCommitResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetCommitResponse.OffsetCommitResponseTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetCommitResponse.OffsetCommitResponseTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 8 {
+        if unknownTags, version >= 8 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -97,15 +97,15 @@ extension OffsetCommitResponse: ArbitraryMessage {
 }
 
 extension OffsetCommitResponse.OffsetCommitResponseTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetCommitResponse.OffsetCommitResponsePartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetCommitResponse.OffsetCommitResponsePartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 8 {
+        if unknownTags, version >= 8 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -113,7 +113,7 @@ extension OffsetCommitResponse.OffsetCommitResponseTopic {
 }
 
 extension OffsetCommitResponse.OffsetCommitResponsePartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -121,7 +121,7 @@ extension OffsetCommitResponse.OffsetCommitResponsePartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 8 {
+        if unknownTags, version >= 8 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

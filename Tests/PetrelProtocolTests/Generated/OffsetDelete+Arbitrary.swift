@@ -4,33 +4,33 @@ import NIOCore
 import PetrelProtocol
 
 extension OffsetDeleteRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetDeleteRequest.OffsetDeleteRequestTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetDeleteRequest.OffsetDeleteRequestTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         return value
     }
 }
 
 extension OffsetDeleteRequest.OffsetDeleteRequestTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetDeleteRequest.OffsetDeleteRequestPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetDeleteRequest.OffsetDeleteRequestPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         return value
     }
 }
 
 extension OffsetDeleteRequest.OffsetDeleteRequestPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -40,7 +40,7 @@ extension OffsetDeleteRequest.OffsetDeleteRequestPartition {
 }
 
 extension OffsetDeleteResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -49,27 +49,27 @@ extension OffsetDeleteResponse: ArbitraryMessage {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetDeleteResponse.OffsetDeleteResponseTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetDeleteResponse.OffsetDeleteResponseTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         return value
     }
 }
 
 extension OffsetDeleteResponse.OffsetDeleteResponseTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetDeleteResponse.OffsetDeleteResponsePartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetDeleteResponse.OffsetDeleteResponsePartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         return value
     }
 }
 
 extension OffsetDeleteResponse.OffsetDeleteResponsePartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)

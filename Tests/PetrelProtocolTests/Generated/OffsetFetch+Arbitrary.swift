@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension OffsetFetchRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -13,16 +13,16 @@ extension OffsetFetchRequest: ArbitraryMessage {
             if version >= 2, Arbitrary.chance(&rng, 1, in: 4) {
                 value.topics = nil
             } else {
-                value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchRequest.OffsetFetchRequestTopic.arbitrary(version: version, using: &rng) }
+                value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchRequest.OffsetFetchRequestTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
         if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
-            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchRequest.OffsetFetchRequestGroup.arbitrary(version: version, using: &rng) }
+            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchRequest.OffsetFetchRequestGroup.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 7, Arbitrary.chance(&rng, 3, in: 4) {
             value.requireStable = Arbitrary.bool(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -30,7 +30,7 @@ extension OffsetFetchRequest: ArbitraryMessage {
 }
 
 extension OffsetFetchRequest.OffsetFetchRequestTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -38,7 +38,7 @@ extension OffsetFetchRequest.OffsetFetchRequestTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndexes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -46,7 +46,7 @@ extension OffsetFetchRequest.OffsetFetchRequestTopic {
 }
 
 extension OffsetFetchRequest.OffsetFetchRequestGroup {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -65,16 +65,18 @@ extension OffsetFetchRequest.OffsetFetchRequestGroup {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.topics = nil
             } else {
-                value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchRequest.OffsetFetchRequestTopics.arbitrary(version: version, using: &rng) }
+                value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchRequest.OffsetFetchRequestTopics.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension OffsetFetchRequest.OffsetFetchRequestTopics {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -82,27 +84,29 @@ extension OffsetFetchRequest.OffsetFetchRequestTopics {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndexes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension OffsetFetchResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponseTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponseTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 2 && version <= 7, Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
-            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponseGroup.arbitrary(version: version, using: &rng) }
+            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponseGroup.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -110,15 +114,15 @@ extension OffsetFetchResponse: ArbitraryMessage {
 }
 
 extension OffsetFetchResponse.OffsetFetchResponseTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponsePartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponsePartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -126,7 +130,7 @@ extension OffsetFetchResponse.OffsetFetchResponseTopic {
 }
 
 extension OffsetFetchResponse.OffsetFetchResponsePartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -147,7 +151,7 @@ extension OffsetFetchResponse.OffsetFetchResponsePartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -155,38 +159,42 @@ extension OffsetFetchResponse.OffsetFetchResponsePartition {
 }
 
 extension OffsetFetchResponse.OffsetFetchResponseGroup {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponseTopics.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponseTopics.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension OffsetFetchResponse.OffsetFetchResponseTopics {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponsePartitions.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetFetchResponse.OffsetFetchResponsePartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension OffsetFetchResponse.OffsetFetchResponsePartitions {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -207,7 +215,9 @@ extension OffsetFetchResponse.OffsetFetchResponsePartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

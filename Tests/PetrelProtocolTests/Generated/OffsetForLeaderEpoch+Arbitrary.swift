@@ -4,15 +4,15 @@ import NIOCore
 import PetrelProtocol
 
 extension OffsetForLeaderEpochRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.replicaID = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochRequest.OffsetForLeaderTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochRequest.OffsetForLeaderTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,15 +20,15 @@ extension OffsetForLeaderEpochRequest: ArbitraryMessage {
 }
 
 extension OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochRequest.OffsetForLeaderPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochRequest.OffsetForLeaderPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -36,7 +36,7 @@ extension OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
 }
 
 extension OffsetForLeaderEpochRequest.OffsetForLeaderPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partition = Arbitrary.int32(&rng)
@@ -47,7 +47,7 @@ extension OffsetForLeaderEpochRequest.OffsetForLeaderPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -55,15 +55,15 @@ extension OffsetForLeaderEpochRequest.OffsetForLeaderPartition {
 }
 
 extension OffsetForLeaderEpochResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -71,15 +71,15 @@ extension OffsetForLeaderEpochResponse: ArbitraryMessage {
 }
 
 extension OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochResponse.EpochEndOffset.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in OffsetForLeaderEpochResponse.EpochEndOffset.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -87,7 +87,7 @@ extension OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
 }
 
 extension OffsetForLeaderEpochResponse.EpochEndOffset {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -101,7 +101,7 @@ extension OffsetForLeaderEpochResponse.EpochEndOffset {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.endOffset = Arbitrary.int64(&rng)
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ProduceRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -20,9 +20,9 @@ extension ProduceRequest: ArbitraryMessage {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicData = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceRequest.TopicProduceData.arbitrary(version: version, using: &rng) }
+            value.topicData = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceRequest.TopicProduceData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -30,15 +30,15 @@ extension ProduceRequest: ArbitraryMessage {
 }
 
 extension ProduceRequest.TopicProduceData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionData = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceRequest.PartitionProduceData.arbitrary(version: version, using: &rng) }
+            value.partitionData = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceRequest.PartitionProduceData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -46,7 +46,7 @@ extension ProduceRequest.TopicProduceData {
 }
 
 extension ProduceRequest.PartitionProduceData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.index = Arbitrary.int32(&rng)
@@ -58,7 +58,7 @@ extension ProduceRequest.PartitionProduceData {
                 value.records = Arbitrary.records(&rng)
             }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -66,18 +66,18 @@ extension ProduceRequest.PartitionProduceData {
 }
 
 extension ProduceResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceResponse.TopicProduceResponse.arbitrary(version: version, using: &rng) }
+            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceResponse.TopicProduceResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if version >= 10, Arbitrary.chance(&rng, 3, in: 4) {
-            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
+            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceResponse.NodeEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
         }
         return value
@@ -85,15 +85,15 @@ extension ProduceResponse: ArbitraryMessage {
 }
 
 extension ProduceResponse.TopicProduceResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionResponses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceResponse.PartitionProduceResponse.arbitrary(version: version, using: &rng) }
+            value.partitionResponses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceResponse.PartitionProduceResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -101,7 +101,7 @@ extension ProduceResponse.TopicProduceResponse {
 }
 
 extension ProduceResponse.PartitionProduceResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.index = Arbitrary.int32(&rng)
@@ -119,7 +119,7 @@ extension ProduceResponse.PartitionProduceResponse {
             value.logStartOffset = Arbitrary.int64(&rng)
         }
         if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
-            value.recordErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceResponse.BatchIndexAndErrorMessage.arbitrary(version: version, using: &rng) }
+            value.recordErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ProduceResponse.BatchIndexAndErrorMessage.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 8, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -129,9 +129,9 @@ extension ProduceResponse.PartitionProduceResponse {
             }
         }
         if version >= 10, Arbitrary.chance(&rng, 3, in: 4) {
-            value.currentLeader = ProduceResponse.LeaderIdAndEpoch.arbitrary(version: version, using: &rng)
+            value.currentLeader = ProduceResponse.LeaderIdAndEpoch.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
         }
         return value
@@ -139,7 +139,7 @@ extension ProduceResponse.PartitionProduceResponse {
 }
 
 extension ProduceResponse.BatchIndexAndErrorMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.batchIndex = Arbitrary.int32(&rng)
@@ -151,7 +151,7 @@ extension ProduceResponse.BatchIndexAndErrorMessage {
                 value.batchIndexErrorMessage = Arbitrary.string(&rng)
             }
         }
-        if version >= 9 {
+        if unknownTags, version >= 9 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -159,7 +159,7 @@ extension ProduceResponse.BatchIndexAndErrorMessage {
 }
 
 extension ProduceResponse.LeaderIdAndEpoch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderID = Arbitrary.int32(&rng)
@@ -167,13 +167,15 @@ extension ProduceResponse.LeaderIdAndEpoch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ProduceResponse.NodeEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
@@ -191,7 +193,9 @@ extension ProduceResponse.NodeEndpoint {
                 value.rack = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

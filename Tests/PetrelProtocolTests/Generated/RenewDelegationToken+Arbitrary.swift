@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension RenewDelegationTokenRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.hmac = Arbitrary.bytes(&rng)
@@ -12,7 +12,7 @@ extension RenewDelegationTokenRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.renewPeriodMs = Arbitrary.int64(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -20,7 +20,7 @@ extension RenewDelegationTokenRequest: ArbitraryMessage {
 }
 
 extension RenewDelegationTokenResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -31,7 +31,7 @@ extension RenewDelegationTokenResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension RequestHeader: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.requestApiKey = Arbitrary.int16(&rng)
@@ -22,7 +22,7 @@ extension RequestHeader: ArbitraryMessage {
                 value.clientID = Arbitrary.string(&rng)
             }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

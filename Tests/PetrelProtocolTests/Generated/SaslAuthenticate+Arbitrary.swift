@@ -4,12 +4,12 @@ import NIOCore
 import PetrelProtocol
 
 extension SaslAuthenticateRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.authBytes = Arbitrary.bytes(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -17,7 +17,7 @@ extension SaslAuthenticateRequest: ArbitraryMessage {
 }
 
 extension SaslAuthenticateResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -35,7 +35,7 @@ extension SaslAuthenticateResponse: ArbitraryMessage {
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.sessionLifetimeMs = Arbitrary.int64(&rng)
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareAcknowledgeRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -24,43 +24,49 @@ extension ShareAcknowledgeRequest: ArbitraryMessage {
             value.shareSessionEpoch = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeRequest.AcknowledgeTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeRequest.AcknowledgeTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareAcknowledgeRequest.AcknowledgeTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeRequest.AcknowledgePartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeRequest.AcknowledgePartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareAcknowledgeRequest.AcknowledgePartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.acknowledgementBatches = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeRequest.AcknowledgementBatch.arbitrary(version: version, using: &rng) }
+            value.acknowledgementBatches = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeRequest.AcknowledgementBatch.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareAcknowledgeRequest.AcknowledgementBatch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.firstOffset = Arbitrary.int64(&rng)
@@ -71,13 +77,15 @@ extension ShareAcknowledgeRequest.AcknowledgementBatch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.acknowledgeTypes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int8(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareAcknowledgeResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -93,32 +101,36 @@ extension ShareAcknowledgeResponse: ArbitraryMessage {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.arbitrary(version: version, using: &rng) }
+            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
+            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeResponse.NodeEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeResponse.PartitionData.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareAcknowledgeResponse.PartitionData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareAcknowledgeResponse.PartitionData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -134,15 +146,17 @@ extension ShareAcknowledgeResponse.PartitionData {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.currentLeader = ShareAcknowledgeResponse.LeaderIdAndEpoch.arbitrary(version: version, using: &rng)
+            value.currentLeader = ShareAcknowledgeResponse.LeaderIdAndEpoch.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareAcknowledgeResponse.LeaderIdAndEpoch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderID = Arbitrary.int32(&rng)
@@ -150,13 +164,15 @@ extension ShareAcknowledgeResponse.LeaderIdAndEpoch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareAcknowledgeResponse.NodeEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
@@ -174,7 +190,9 @@ extension ShareAcknowledgeResponse.NodeEndpoint {
                 value.rack = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareFetchRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -33,32 +33,36 @@ extension ShareFetchRequest: ArbitraryMessage {
             value.maxBytes = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchRequest.FetchTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchRequest.FetchTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.forgottenTopicsData = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchRequest.ForgottenTopic.arbitrary(version: version, using: &rng) }
+            value.forgottenTopicsData = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchRequest.ForgottenTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchRequest.FetchTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchRequest.FetchPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchRequest.FetchPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchRequest.FetchPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -67,15 +71,17 @@ extension ShareFetchRequest.FetchPartition {
             value.partitionMaxBytes = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.acknowledgementBatches = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchRequest.AcknowledgementBatch.arbitrary(version: version, using: &rng) }
+            value.acknowledgementBatches = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchRequest.AcknowledgementBatch.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchRequest.AcknowledgementBatch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.firstOffset = Arbitrary.int64(&rng)
@@ -86,13 +92,15 @@ extension ShareFetchRequest.AcknowledgementBatch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.acknowledgeTypes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int8(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchRequest.ForgottenTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -100,13 +108,15 @@ extension ShareFetchRequest.ForgottenTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -122,32 +132,36 @@ extension ShareFetchResponse: ArbitraryMessage {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchResponse.ShareFetchableTopicResponse.arbitrary(version: version, using: &rng) }
+            value.responses = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchResponse.ShareFetchableTopicResponse.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
+            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchResponse.NodeEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchResponse.ShareFetchableTopicResponse {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchResponse.PartitionData.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchResponse.PartitionData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchResponse.PartitionData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -173,7 +187,7 @@ extension ShareFetchResponse.PartitionData {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.currentLeader = ShareFetchResponse.LeaderIdAndEpoch.arbitrary(version: version, using: &rng)
+            value.currentLeader = ShareFetchResponse.LeaderIdAndEpoch.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -183,15 +197,17 @@ extension ShareFetchResponse.PartitionData {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.acquiredRecords = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchResponse.AcquiredRecords.arbitrary(version: version, using: &rng) }
+            value.acquiredRecords = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareFetchResponse.AcquiredRecords.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchResponse.LeaderIdAndEpoch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderID = Arbitrary.int32(&rng)
@@ -199,13 +215,15 @@ extension ShareFetchResponse.LeaderIdAndEpoch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderEpoch = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchResponse.AcquiredRecords {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.firstOffset = Arbitrary.int64(&rng)
@@ -216,13 +234,15 @@ extension ShareFetchResponse.AcquiredRecords {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.deliveryCount = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareFetchResponse.NodeEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
@@ -240,7 +260,9 @@ extension ShareFetchResponse.NodeEndpoint {
                 value.rack = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

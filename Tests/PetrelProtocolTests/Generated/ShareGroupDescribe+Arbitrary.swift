@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareGroupDescribeRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupIDs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
@@ -12,27 +12,31 @@ extension ShareGroupDescribeRequest: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.includeAuthorizedOperations = Arbitrary.bool(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupDescribeResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupDescribeResponse.DescribedGroup.arbitrary(version: version, using: &rng) }
+            value.groups = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupDescribeResponse.DescribedGroup.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupDescribeResponse.DescribedGroup {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
@@ -60,18 +64,20 @@ extension ShareGroupDescribeResponse.DescribedGroup {
             value.assignorName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupDescribeResponse.Member.arbitrary(version: version, using: &rng) }
+            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupDescribeResponse.Member.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.authorizedOperations = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupDescribeResponse.Member {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
@@ -96,26 +102,30 @@ extension ShareGroupDescribeResponse.Member {
             value.subscribedTopicNames = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.assignment = ShareGroupDescribeResponse.Assignment.arbitrary(version: version, using: &rng)
+            value.assignment = ShareGroupDescribeResponse.Assignment.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupDescribeResponse.Assignment {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupDescribeResponse.TopicPartitions.arbitrary(version: version, using: &rng) }
+            value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupDescribeResponse.TopicPartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupDescribeResponse.TopicPartitions {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -126,7 +136,9 @@ extension ShareGroupDescribeResponse.TopicPartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareGroupHeartbeatRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -29,13 +29,15 @@ extension ShareGroupHeartbeatRequest: ArbitraryMessage {
                 value.subscribedTopicNames = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupHeartbeatResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -67,27 +69,31 @@ extension ShareGroupHeartbeatResponse: ArbitraryMessage {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.assignment = nil
             } else {
-                value.assignment = ShareGroupHeartbeatResponse.Assignment.arbitrary(version: version, using: &rng)
+                value.assignment = ShareGroupHeartbeatResponse.Assignment.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupHeartbeatResponse.Assignment {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupHeartbeatResponse.TopicPartitions.arbitrary(version: version, using: &rng) }
+            value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupHeartbeatResponse.TopicPartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupHeartbeatResponse.TopicPartitions {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -95,7 +101,9 @@ extension ShareGroupHeartbeatResponse.TopicPartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

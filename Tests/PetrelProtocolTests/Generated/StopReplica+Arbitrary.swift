@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension StopReplicaRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.controllerID = Arbitrary.int32(&rng)
@@ -22,15 +22,15 @@ extension StopReplicaRequest: ArbitraryMessage {
             value.deletePartitions = Arbitrary.bool(&rng)
         }
         if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
-            value.ungroupedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaPartitionV0.arbitrary(version: version, using: &rng) }
+            value.ungroupedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaPartitionV0.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 1 && version <= 2, Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaTopicV1.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaTopicV1.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 3, Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaTopicState.arbitrary(version: version, using: &rng) }
+            value.topicStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaTopicState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -38,7 +38,7 @@ extension StopReplicaRequest: ArbitraryMessage {
 }
 
 extension StopReplicaRequest.StopReplicaPartitionV0 {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
@@ -51,7 +51,7 @@ extension StopReplicaRequest.StopReplicaPartitionV0 {
 }
 
 extension StopReplicaRequest.StopReplicaTopicV1 {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -59,7 +59,7 @@ extension StopReplicaRequest.StopReplicaTopicV1 {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndexes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version == 2 {
+        if unknownTags, version == 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -67,21 +67,23 @@ extension StopReplicaRequest.StopReplicaTopicV1 {
 }
 
 extension StopReplicaRequest.StopReplicaTopicState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaPartitionState.arbitrary(version: version, using: &rng) }
+            value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaRequest.StopReplicaPartitionState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension StopReplicaRequest.StopReplicaPartitionState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -92,21 +94,23 @@ extension StopReplicaRequest.StopReplicaPartitionState {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.deletePartition = Arbitrary.bool(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension StopReplicaResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaResponse.StopReplicaPartitionError.arbitrary(version: version, using: &rng) }
+            value.partitionErrors = Arbitrary.array(&rng) { (rng: inout SplitMix64) in StopReplicaResponse.StopReplicaPartitionError.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -114,7 +118,7 @@ extension StopReplicaResponse: ArbitraryMessage {
 }
 
 extension StopReplicaResponse.StopReplicaPartitionError {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
@@ -125,7 +129,7 @@ extension StopReplicaResponse.StopReplicaPartitionError {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 2 {
+        if unknownTags, version >= 2 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension SyncGroupRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.groupID = Arbitrary.string(&rng)
@@ -37,9 +37,9 @@ extension SyncGroupRequest: ArbitraryMessage {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.assignments = Arbitrary.array(&rng) { (rng: inout SplitMix64) in SyncGroupRequest.SyncGroupRequestAssignment.arbitrary(version: version, using: &rng) }
+            value.assignments = Arbitrary.array(&rng) { (rng: inout SplitMix64) in SyncGroupRequest.SyncGroupRequestAssignment.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -47,7 +47,7 @@ extension SyncGroupRequest: ArbitraryMessage {
 }
 
 extension SyncGroupRequest.SyncGroupRequestAssignment {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
@@ -55,7 +55,7 @@ extension SyncGroupRequest.SyncGroupRequestAssignment {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.assignment = Arbitrary.bytes(&rng)
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -63,7 +63,7 @@ extension SyncGroupRequest.SyncGroupRequestAssignment {
 }
 
 extension SyncGroupResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -88,7 +88,7 @@ extension SyncGroupResponse: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.assignment = Arbitrary.bytes(&rng)
         }
-        if version >= 4 {
+        if unknownTags, version >= 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

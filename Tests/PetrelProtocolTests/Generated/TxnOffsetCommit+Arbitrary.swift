@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension TxnOffsetCommitRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.transactionalID = Arbitrary.string(&rng)
@@ -32,9 +32,9 @@ extension TxnOffsetCommitRequest: ArbitraryMessage {
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -42,15 +42,15 @@ extension TxnOffsetCommitRequest: ArbitraryMessage {
 }
 
 extension TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -58,7 +58,7 @@ extension TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
 }
 
 extension TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -76,7 +76,7 @@ extension TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition {
                 value.committedMetadata = Arbitrary.string(&rng)
             }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -84,15 +84,15 @@ extension TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition {
 }
 
 extension TxnOffsetCommitResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -100,15 +100,15 @@ extension TxnOffsetCommitResponse: ArbitraryMessage {
 }
 
 extension TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -116,7 +116,7 @@ extension TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
 }
 
 extension TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -124,7 +124,7 @@ extension TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 3 {
+        if unknownTags, version >= 3 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

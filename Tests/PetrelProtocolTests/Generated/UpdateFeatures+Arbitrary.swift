@@ -4,24 +4,26 @@ import NIOCore
 import PetrelProtocol
 
 extension UpdateFeaturesRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.timeoutMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.featureUpdates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateFeaturesRequest.FeatureUpdateKey.arbitrary(version: version, using: &rng) }
+            value.featureUpdates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateFeaturesRequest.FeatureUpdateKey.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.validateOnly = Arbitrary.bool(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension UpdateFeaturesRequest.FeatureUpdateKey {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.feature = Arbitrary.string(&rng)
@@ -35,13 +37,15 @@ extension UpdateFeaturesRequest.FeatureUpdateKey {
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.upgradeType = Arbitrary.int8(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension UpdateFeaturesResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -57,15 +61,17 @@ extension UpdateFeaturesResponse: ArbitraryMessage {
             }
         }
         if version <= 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateFeaturesResponse.UpdatableFeatureResult.arbitrary(version: version, using: &rng) }
+            value.results = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateFeaturesResponse.UpdatableFeatureResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension UpdateFeaturesResponse.UpdatableFeatureResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.feature = Arbitrary.string(&rng)
@@ -80,7 +86,9 @@ extension UpdateFeaturesResponse.UpdatableFeatureResult {
                 value.errorMessage = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

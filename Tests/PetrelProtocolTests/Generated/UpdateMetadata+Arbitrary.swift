@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension UpdateMetadataRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.controllerID = Arbitrary.int32(&rng)
@@ -22,15 +22,15 @@ extension UpdateMetadataRequest: ArbitraryMessage {
             value.brokerEpoch = Arbitrary.int64(&rng)
         }
         if version <= 4, Arbitrary.chance(&rng, 3, in: 4) {
-            value.ungroupedPartitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataPartitionState.arbitrary(version: version, using: &rng) }
+            value.ungroupedPartitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataPartitionState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 5, Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataTopicState.arbitrary(version: version, using: &rng) }
+            value.topicStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataTopicState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.liveBrokers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataBroker.arbitrary(version: version, using: &rng) }
+            value.liveBrokers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataBroker.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
         }
         return value
@@ -38,7 +38,7 @@ extension UpdateMetadataRequest: ArbitraryMessage {
 }
 
 extension UpdateMetadataRequest.UpdateMetadataPartitionState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version <= 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
@@ -67,7 +67,7 @@ extension UpdateMetadataRequest.UpdateMetadataPartitionState {
         if version >= 4, Arbitrary.chance(&rng, 3, in: 4) {
             value.offlineReplicas = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -75,7 +75,7 @@ extension UpdateMetadataRequest.UpdateMetadataPartitionState {
 }
 
 extension UpdateMetadataRequest.UpdateMetadataTopicState {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
@@ -84,9 +84,9 @@ extension UpdateMetadataRequest.UpdateMetadataTopicState {
             value.topicID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataPartitionState.arbitrary(version: version, using: &rng) }
+            value.partitionStates = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataPartitionState.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -94,7 +94,7 @@ extension UpdateMetadataRequest.UpdateMetadataTopicState {
 }
 
 extension UpdateMetadataRequest.UpdateMetadataBroker {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.id = Arbitrary.int32(&rng)
@@ -106,7 +106,7 @@ extension UpdateMetadataRequest.UpdateMetadataBroker {
             value.v0Port = Arbitrary.int32(&rng)
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.endpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataEndpoint.arbitrary(version: version, using: &rng) }
+            value.endpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateMetadataRequest.UpdateMetadataEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -115,7 +115,7 @@ extension UpdateMetadataRequest.UpdateMetadataBroker {
                 value.rack = Arbitrary.string(&rng)
             }
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -123,7 +123,7 @@ extension UpdateMetadataRequest.UpdateMetadataBroker {
 }
 
 extension UpdateMetadataRequest.UpdateMetadataEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.int32(&rng)
@@ -137,7 +137,7 @@ extension UpdateMetadataRequest.UpdateMetadataEndpoint {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.securityProtocol = Arbitrary.int16(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -145,12 +145,12 @@ extension UpdateMetadataRequest.UpdateMetadataEndpoint {
 }
 
 extension UpdateMetadataResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version >= 6 {
+        if unknownTags, version >= 6 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension UpdateRaftVoterRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -23,18 +23,20 @@ extension UpdateRaftVoterRequest: ArbitraryMessage {
             value.voterDirectoryID = Arbitrary.uuid(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.listeners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateRaftVoterRequest.Listener.arbitrary(version: version, using: &rng) }
+            value.listeners = Arbitrary.array(&rng) { (rng: inout SplitMix64) in UpdateRaftVoterRequest.Listener.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.kRaftVersionFeature = UpdateRaftVoterRequest.KRaftVersionFeature.arbitrary(version: version, using: &rng)
+            value.kRaftVersionFeature = UpdateRaftVoterRequest.KRaftVersionFeature.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension UpdateRaftVoterRequest.Listener {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -45,13 +47,15 @@ extension UpdateRaftVoterRequest.Listener {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension UpdateRaftVoterRequest.KRaftVersionFeature {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.minSupportedVersion = Arbitrary.int16(&rng)
@@ -59,13 +63,15 @@ extension UpdateRaftVoterRequest.KRaftVersionFeature {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxSupportedVersion = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension UpdateRaftVoterResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.throttleTimeMs = Arbitrary.int32(&rng)
@@ -74,15 +80,17 @@ extension UpdateRaftVoterResponse: ArbitraryMessage {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.currentLeader = UpdateRaftVoterResponse.CurrentLeader.arbitrary(version: version, using: &rng)
+            value.currentLeader = UpdateRaftVoterResponse.CurrentLeader.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension UpdateRaftVoterResponse.CurrentLeader {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.leaderID = Arbitrary.int32(&rng)
@@ -96,7 +104,9 @@ extension UpdateRaftVoterResponse.CurrentLeader {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

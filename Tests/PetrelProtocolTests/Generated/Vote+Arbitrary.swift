@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension VoteRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -17,29 +17,33 @@ extension VoteRequest: ArbitraryMessage {
             value.voterID = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteRequest.TopicData.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteRequest.TopicData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension VoteRequest.TopicData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteRequest.PartitionData.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteRequest.PartitionData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension VoteRequest.PartitionData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -62,44 +66,50 @@ extension VoteRequest.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.lastOffset = Arbitrary.int64(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension VoteResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteResponse.TopicData.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteResponse.TopicData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteResponse.NodeEndpoint.arbitrary(version: version, using: &rng) }
+            value.nodeEndpoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteResponse.NodeEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension VoteResponse.TopicData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteResponse.PartitionData.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in VoteResponse.PartitionData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension VoteResponse.PartitionData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -116,13 +126,15 @@ extension VoteResponse.PartitionData {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.voteGranted = Arbitrary.bool(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension VoteResponse.NodeEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.nodeID = Arbitrary.int32(&rng)
@@ -133,7 +145,9 @@ extension VoteResponse.NodeEndpoint {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.port = Arbitrary.uint16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,12 +4,12 @@ import NIOCore
 import PetrelProtocol
 
 extension WriteTxnMarkersRequest: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.markers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersRequest.WritableTxnMarker.arbitrary(version: version, using: &rng) }
+            value.markers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersRequest.WritableTxnMarker.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -17,7 +17,7 @@ extension WriteTxnMarkersRequest: ArbitraryMessage {
 }
 
 extension WriteTxnMarkersRequest.WritableTxnMarker {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerID = Arbitrary.int64(&rng)
@@ -29,12 +29,12 @@ extension WriteTxnMarkersRequest.WritableTxnMarker {
             value.transactionResult = Arbitrary.bool(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersRequest.WritableTxnMarkerTopic.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersRequest.WritableTxnMarkerTopic.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.coordinatorEpoch = Arbitrary.int32(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -42,7 +42,7 @@ extension WriteTxnMarkersRequest.WritableTxnMarker {
 }
 
 extension WriteTxnMarkersRequest.WritableTxnMarkerTopic {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -50,7 +50,7 @@ extension WriteTxnMarkersRequest.WritableTxnMarkerTopic {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndexes = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -58,12 +58,12 @@ extension WriteTxnMarkersRequest.WritableTxnMarkerTopic {
 }
 
 extension WriteTxnMarkersResponse: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.markers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerResult.arbitrary(version: version, using: &rng) }
+            value.markers = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -71,15 +71,15 @@ extension WriteTxnMarkersResponse: ArbitraryMessage {
 }
 
 extension WriteTxnMarkersResponse.WritableTxnMarkerResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerID = Arbitrary.int64(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerTopicResult.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerTopicResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -87,15 +87,15 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerResult {
 }
 
 extension WriteTxnMarkersResponse.WritableTxnMarkerTopicResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult.arbitrary(version: version, using: &rng) }
+            value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -103,7 +103,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerTopicResult {
 }
 
 extension WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIndex = Arbitrary.int32(&rng)
@@ -111,7 +111,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.errorCode = Arbitrary.int16(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

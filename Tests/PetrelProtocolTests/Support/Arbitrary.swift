@@ -3,7 +3,8 @@ import PetrelProtocol
 
 /// A generated message that can build a random value encodable at a given version.
 protocol ArbitraryMessage: KafkaMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self
+    /// A random value encodable at `version`; `unknownTags` also fills `unknownTaggedFields`.
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self
 }
 
 /// Random field values for the generated `arbitrary(version:using:)` functions: small sizes

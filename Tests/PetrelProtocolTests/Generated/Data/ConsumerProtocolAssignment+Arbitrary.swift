@@ -4,10 +4,10 @@ import NIOCore
 import PetrelProtocol
 
 extension ConsumerProtocolAssignment: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.assignedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerProtocolAssignment.TopicPartition.arbitrary(version: version, using: &rng) }
+            value.assignedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerProtocolAssignment.TopicPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -21,7 +21,7 @@ extension ConsumerProtocolAssignment: ArbitraryMessage {
 }
 
 extension ConsumerProtocolAssignment.TopicPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ConsumerProtocolSubscription: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
@@ -17,7 +17,7 @@ extension ConsumerProtocolSubscription: ArbitraryMessage {
             }
         }
         if version >= 1, Arbitrary.chance(&rng, 3, in: 4) {
-            value.ownedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerProtocolSubscription.TopicPartition.arbitrary(version: version, using: &rng) }
+            value.ownedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerProtocolSubscription.TopicPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if version >= 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.generationID = Arbitrary.int32(&rng)
@@ -34,7 +34,7 @@ extension ConsumerProtocolSubscription: ArbitraryMessage {
 }
 
 extension ConsumerProtocolSubscription.TopicPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)

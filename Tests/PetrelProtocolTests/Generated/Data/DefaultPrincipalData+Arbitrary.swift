@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension DefaultPrincipalData: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.type = Arbitrary.string(&rng)
@@ -15,7 +15,9 @@ extension DefaultPrincipalData: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.tokenAuthenticated = Arbitrary.bool(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

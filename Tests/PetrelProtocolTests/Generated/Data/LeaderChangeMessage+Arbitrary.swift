@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension LeaderChangeMessage: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.version = Arbitrary.int16(&rng)
@@ -13,18 +13,20 @@ extension LeaderChangeMessage: ArbitraryMessage {
             value.leaderID = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.voters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderChangeMessage.Voter.arbitrary(version: version, using: &rng) }
+            value.voters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderChangeMessage.Voter.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.grantingVoters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderChangeMessage.Voter.arbitrary(version: version, using: &rng) }
+            value.grantingVoters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in LeaderChangeMessage.Voter.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension LeaderChangeMessage.Voter {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.voterID = Arbitrary.int32(&rng)
@@ -32,7 +34,9 @@ extension LeaderChangeMessage.Voter {
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.voterDirectoryID = Arbitrary.uuid(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ConsumerGroupCurrentMemberAssignmentValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberEpoch = Arbitrary.int32(&rng)
@@ -16,18 +16,20 @@ extension ConsumerGroupCurrentMemberAssignmentValue: ArbitraryMessage {
             value.state = Arbitrary.int8(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.assignedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions.arbitrary(version: version, using: &rng) }
+            value.assignedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionsPendingRevocation = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions.arbitrary(version: version, using: &rng) }
+            value.partitionsPendingRevocation = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -35,7 +37,9 @@ extension ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ConsumerGroupMemberMetadataValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -50,30 +50,34 @@ extension ConsumerGroupMemberMetadataValue: ArbitraryMessage {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.classicMemberMetadata = nil
             } else {
-                value.classicMemberMetadata = ConsumerGroupMemberMetadataValue.ClassicMemberMetadata.arbitrary(version: version, using: &rng)
+                value.classicMemberMetadata = ConsumerGroupMemberMetadataValue.ClassicMemberMetadata.arbitrary(version: version, unknownTags: unknownTags, using: &rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension ConsumerGroupMemberMetadataValue.ClassicMemberMetadata {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.sessionTimeoutMs = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.supportedProtocols = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupMemberMetadataValue.ClassicProtocol.arbitrary(version: version, using: &rng) }
+            value.supportedProtocols = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupMemberMetadataValue.ClassicProtocol.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ConsumerGroupMemberMetadataValue.ClassicProtocol {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -81,7 +85,9 @@ extension ConsumerGroupMemberMetadataValue.ClassicProtocol {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.metadata = Arbitrary.bytes(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

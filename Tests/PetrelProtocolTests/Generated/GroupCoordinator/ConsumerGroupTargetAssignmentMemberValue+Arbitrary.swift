@@ -4,18 +4,20 @@ import NIOCore
 import PetrelProtocol
 
 extension ConsumerGroupTargetAssignmentMemberValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupTargetAssignmentMemberValue.TopicPartition.arbitrary(version: version, using: &rng) }
+            value.topicPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ConsumerGroupTargetAssignmentMemberValue.TopicPartition.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ConsumerGroupTargetAssignmentMemberValue.TopicPartition {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -23,7 +25,9 @@ extension ConsumerGroupTargetAssignmentMemberValue.TopicPartition {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

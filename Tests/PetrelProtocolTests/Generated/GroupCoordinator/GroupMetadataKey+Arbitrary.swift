@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension GroupMetadataKey: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.group = Arbitrary.string(&rng)

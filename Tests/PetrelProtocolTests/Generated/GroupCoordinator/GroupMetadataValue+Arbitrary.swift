@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension GroupMetadataValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.protocolType = Arbitrary.string(&rng)
@@ -30,9 +30,9 @@ extension GroupMetadataValue: ArbitraryMessage {
             value.currentStateTimestamp = Arbitrary.int64(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in GroupMetadataValue.MemberMetadata.arbitrary(version: version, using: &rng) }
+            value.members = Arbitrary.array(&rng) { (rng: inout SplitMix64) in GroupMetadataValue.MemberMetadata.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
@@ -40,7 +40,7 @@ extension GroupMetadataValue: ArbitraryMessage {
 }
 
 extension GroupMetadataValue.MemberMetadata {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberID = Arbitrary.string(&rng)
@@ -70,7 +70,7 @@ extension GroupMetadataValue.MemberMetadata {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.assignment = Arbitrary.bytes(&rng)
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

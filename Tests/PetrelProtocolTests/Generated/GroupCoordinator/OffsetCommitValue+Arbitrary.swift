@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension OffsetCommitValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.offset = Arbitrary.int64(&rng)
@@ -21,7 +21,7 @@ extension OffsetCommitValue: ArbitraryMessage {
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.expireTimestamp = Arbitrary.int64(&rng)
         }
-        if version == 4 {
+        if unknownTags, version == 4 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareGroupCurrentMemberAssignmentValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.memberEpoch = Arbitrary.int32(&rng)
@@ -16,15 +16,17 @@ extension ShareGroupCurrentMemberAssignmentValue: ArbitraryMessage {
             value.state = Arbitrary.int8(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.assignedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupCurrentMemberAssignmentValue.TopicPartitions.arbitrary(version: version, using: &rng) }
+            value.assignedPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupCurrentMemberAssignmentValue.TopicPartitions.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupCurrentMemberAssignmentValue.TopicPartitions {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -32,7 +34,9 @@ extension ShareGroupCurrentMemberAssignmentValue.TopicPartitions {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,18 +4,20 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareGroupPartitionMetadataValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupPartitionMetadataValue.TopicMetadata.arbitrary(version: version, using: &rng) }
+            value.topics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupPartitionMetadataValue.TopicMetadata.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupPartitionMetadataValue.TopicMetadata {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -27,15 +29,17 @@ extension ShareGroupPartitionMetadataValue.TopicMetadata {
             value.numPartitions = Arbitrary.int32(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.partitionMetadata = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupPartitionMetadataValue.PartitionMetadata.arbitrary(version: version, using: &rng) }
+            value.partitionMetadata = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupPartitionMetadataValue.PartitionMetadata.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupPartitionMetadataValue.PartitionMetadata {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partition = Arbitrary.int32(&rng)
@@ -43,7 +47,9 @@ extension ShareGroupPartitionMetadataValue.PartitionMetadata {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.racks = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.string(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,21 +4,23 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareGroupStatePartitionMetadataValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.initializedTopics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo.arbitrary(version: version, using: &rng) }
+            value.initializedTopics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.deletingTopics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupStatePartitionMetadataValue.TopicInfo.arbitrary(version: version, using: &rng) }
+            value.deletingTopics = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareGroupStatePartitionMetadataValue.TopicInfo.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -29,13 +31,15 @@ extension ShareGroupStatePartitionMetadataValue.TopicPartitionsInfo {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareGroupStatePartitionMetadataValue.TopicInfo {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicID = Arbitrary.uuid(&rng)
@@ -43,7 +47,9 @@ extension ShareGroupStatePartitionMetadataValue.TopicInfo {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topicName = Arbitrary.string(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

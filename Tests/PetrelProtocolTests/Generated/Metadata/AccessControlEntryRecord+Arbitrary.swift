@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension AccessControlEntryRecord: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.id = Arbitrary.uuid(&rng)
@@ -30,7 +30,9 @@ extension AccessControlEntryRecord: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.permissionType = Arbitrary.int8(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

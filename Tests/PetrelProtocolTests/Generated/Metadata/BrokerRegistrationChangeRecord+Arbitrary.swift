@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension BrokerRegistrationChangeRecord: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerID = Arbitrary.int32(&rng)
@@ -21,7 +21,9 @@ extension BrokerRegistrationChangeRecord: ArbitraryMessage {
         if version == 2, Arbitrary.chance(&rng, 3, in: 4) {
             value.logDirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.uuid(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2])
+        }
         return value
     }
 }

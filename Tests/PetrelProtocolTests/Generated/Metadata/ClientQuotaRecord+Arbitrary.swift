@@ -4,10 +4,10 @@ import NIOCore
 import PetrelProtocol
 
 extension ClientQuotaRecord: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ClientQuotaRecord.EntityData.arbitrary(version: version, using: &rng) }
+            value.entity = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ClientQuotaRecord.EntityData.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.key = Arbitrary.string(&rng)
@@ -18,13 +18,15 @@ extension ClientQuotaRecord: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.remove = Arbitrary.bool(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ClientQuotaRecord.EntityData {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.entityType = Arbitrary.string(&rng)
@@ -36,7 +38,9 @@ extension ClientQuotaRecord.EntityData {
                 value.entityName = Arbitrary.string(&rng)
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension DelegationTokenRecord: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.owner = Arbitrary.string(&rng)
@@ -27,7 +27,9 @@ extension DelegationTokenRecord: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.tokenID = Arbitrary.string(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

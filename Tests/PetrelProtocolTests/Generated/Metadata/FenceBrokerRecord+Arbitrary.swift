@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension FenceBrokerRecord: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.id = Arbitrary.int32(&rng)
@@ -12,7 +12,9 @@ extension FenceBrokerRecord: ArbitraryMessage {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.epoch = Arbitrary.int64(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

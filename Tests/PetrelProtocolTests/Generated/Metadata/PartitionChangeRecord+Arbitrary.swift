@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension PartitionChangeRecord: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionID = Arbitrary.int32(&rng)
@@ -67,7 +67,9 @@ extension PartitionChangeRecord: ArbitraryMessage {
                 value.lastKnownElr = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2, 3, 4, 5, 6, 7, 8])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2, 3, 4, 5, 6, 7, 8])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension RegisterBrokerRecord: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.brokerID = Arbitrary.int32(&rng)
@@ -19,10 +19,10 @@ extension RegisterBrokerRecord: ArbitraryMessage {
             value.brokerEpoch = Arbitrary.int64(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.endPoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in RegisterBrokerRecord.BrokerEndpoint.arbitrary(version: version, using: &rng) }
+            value.endPoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in RegisterBrokerRecord.BrokerEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.features = Arbitrary.array(&rng) { (rng: inout SplitMix64) in RegisterBrokerRecord.BrokerFeature.arbitrary(version: version, using: &rng) }
+            value.features = Arbitrary.array(&rng) { (rng: inout SplitMix64) in RegisterBrokerRecord.BrokerFeature.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
             if Arbitrary.chance(&rng, 1, in: 4) {
@@ -40,13 +40,15 @@ extension RegisterBrokerRecord: ArbitraryMessage {
         if version == 3, Arbitrary.chance(&rng, 3, in: 4) {
             value.logDirs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.uuid(&rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0])
+        }
         return value
     }
 }
 
 extension RegisterBrokerRecord.BrokerEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -60,13 +62,15 @@ extension RegisterBrokerRecord.BrokerEndpoint {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.securityProtocol = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension RegisterBrokerRecord.BrokerFeature {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -77,7 +81,9 @@ extension RegisterBrokerRecord.BrokerFeature {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxSupportedVersion = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

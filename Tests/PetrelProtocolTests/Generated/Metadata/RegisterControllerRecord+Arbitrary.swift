@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension RegisterControllerRecord: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.controllerID = Arbitrary.int32(&rng)
@@ -16,18 +16,20 @@ extension RegisterControllerRecord: ArbitraryMessage {
             value.zkMigrationReady = Arbitrary.bool(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.endPoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in RegisterControllerRecord.ControllerEndpoint.arbitrary(version: version, using: &rng) }
+            value.endPoints = Arbitrary.array(&rng) { (rng: inout SplitMix64) in RegisterControllerRecord.ControllerEndpoint.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.features = Arbitrary.array(&rng) { (rng: inout SplitMix64) in RegisterControllerRecord.ControllerFeature.arbitrary(version: version, using: &rng) }
+            value.features = Arbitrary.array(&rng) { (rng: inout SplitMix64) in RegisterControllerRecord.ControllerFeature.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension RegisterControllerRecord.ControllerEndpoint {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -41,13 +43,15 @@ extension RegisterControllerRecord.ControllerEndpoint {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.securityProtocol = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension RegisterControllerRecord.ControllerFeature {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.name = Arbitrary.string(&rng)
@@ -58,7 +62,9 @@ extension RegisterControllerRecord.ControllerFeature {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.maxSupportedVersion = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

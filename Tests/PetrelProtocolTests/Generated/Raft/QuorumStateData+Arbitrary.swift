@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension QuorumStateData: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if version == 0, Arbitrary.chance(&rng, 3, in: 4) {
             value.clusterID = Arbitrary.string(&rng)
@@ -28,21 +28,25 @@ extension QuorumStateData: ArbitraryMessage {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.currentVoters = nil
             } else {
-                value.currentVoters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in QuorumStateData.Voter.arbitrary(version: version, using: &rng) }
+                value.currentVoters = Arbitrary.array(&rng) { (rng: inout SplitMix64) in QuorumStateData.Voter.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension QuorumStateData.Voter {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.voterID = Arbitrary.int32(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareSnapshotValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.snapshotEpoch = Arbitrary.uint16(&rng)
@@ -19,15 +19,17 @@ extension ShareSnapshotValue: ArbitraryMessage {
             value.startOffset = Arbitrary.int64(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.stateBatches = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareSnapshotValue.StateBatch.arbitrary(version: version, using: &rng) }
+            value.stateBatches = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareSnapshotValue.StateBatch.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareSnapshotValue.StateBatch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.firstOffset = Arbitrary.int64(&rng)
@@ -41,7 +43,9 @@ extension ShareSnapshotValue.StateBatch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.deliveryCount = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

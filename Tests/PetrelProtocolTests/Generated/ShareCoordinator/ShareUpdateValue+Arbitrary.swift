@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension ShareUpdateValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.snapshotEpoch = Arbitrary.uint16(&rng)
@@ -16,15 +16,17 @@ extension ShareUpdateValue: ArbitraryMessage {
             value.startOffset = Arbitrary.int64(&rng)
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
-            value.stateBatches = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareUpdateValue.StateBatch.arbitrary(version: version, using: &rng) }
+            value.stateBatches = Arbitrary.array(&rng) { (rng: inout SplitMix64) in ShareUpdateValue.StateBatch.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }
 
 extension ShareUpdateValue.StateBatch {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.firstOffset = Arbitrary.int64(&rng)
@@ -38,7 +40,9 @@ extension ShareUpdateValue.StateBatch {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.deliveryCount = Arbitrary.int16(&rng)
         }
-        value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        if unknownTags {
+            value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
+        }
         return value
     }
 }

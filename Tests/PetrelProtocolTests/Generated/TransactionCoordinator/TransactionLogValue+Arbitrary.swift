@@ -4,7 +4,7 @@ import NIOCore
 import PetrelProtocol
 
 extension TransactionLogValue: ArbitraryMessage {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.producerID = Arbitrary.int64(&rng)
@@ -28,7 +28,7 @@ extension TransactionLogValue: ArbitraryMessage {
             if Arbitrary.chance(&rng, 1, in: 4) {
                 value.transactionPartitions = nil
             } else {
-                value.transactionPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TransactionLogValue.PartitionsSchema.arbitrary(version: version, using: &rng) }
+                value.transactionPartitions = Arbitrary.array(&rng) { (rng: inout SplitMix64) in TransactionLogValue.PartitionsSchema.arbitrary(version: version, unknownTags: unknownTags, using: &rng) }
             }
         }
         if Arbitrary.chance(&rng, 3, in: 4) {
@@ -40,7 +40,7 @@ extension TransactionLogValue: ArbitraryMessage {
         if version == 1, Arbitrary.chance(&rng, 3, in: 4) {
             value.clientTransactionVersion = Arbitrary.int16(&rng)
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [0, 1, 2])
         }
         return value
@@ -48,7 +48,7 @@ extension TransactionLogValue: ArbitraryMessage {
 }
 
 extension TransactionLogValue.PartitionsSchema {
-    static func arbitrary(version: Int16, using rng: inout SplitMix64) -> Self {
+    static func arbitrary(version: Int16, unknownTags: Bool, using rng: inout SplitMix64) -> Self {
         var value = Self()
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.topic = Arbitrary.string(&rng)
@@ -56,7 +56,7 @@ extension TransactionLogValue.PartitionsSchema {
         if Arbitrary.chance(&rng, 3, in: 4) {
             value.partitionIDs = Arbitrary.array(&rng) { (rng: inout SplitMix64) in Arbitrary.int32(&rng) }
         }
-        if version == 1 {
+        if unknownTags, version == 1 {
             value.unknownTaggedFields = Arbitrary.unknownTaggedFields(&rng, knownTags: [])
         }
         return value
