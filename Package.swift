@@ -32,7 +32,7 @@ let package = Package(
             ]
         ),
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
-        .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
+        .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], exclude: ["README.md"], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolTests", dependencies: [
             "PetrelProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
