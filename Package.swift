@@ -39,5 +39,10 @@ let package = Package(
         // The protocol code generator (`make protocol`): Kafka JSON specs -> Sources/PetrelProtocol/Generated.
         .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),
+        // Protocol codec benchmark (`make perf`): decode/encode of big Produce/Fetch messages vs memcpy.
+        .executableTarget(name: "ProtocolBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ProtocolBench",
+                          swiftSettings: strict),
+        // libFuzzer target over the request decoder (`make fuzz`); a plain build replays inputs.
+        .executableTarget(name: "FuzzRequestDecoder", dependencies: ["PetrelProtocol", nioCore], swiftSettings: strict),
     ]
 )
