@@ -32,12 +32,17 @@ let package = Package(
             ]
         ),
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
-        .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
+        .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], exclude: ["README.md"], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolTests", dependencies: [
             "PetrelProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         // The protocol code generator (`make protocol`): Kafka JSON specs -> Sources/PetrelProtocol/Generated.
         .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),
+        // Protocol codec benchmark (`make perf`): decode/encode of big Produce/Fetch messages vs memcpy.
+        .executableTarget(name: "ProtocolBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ProtocolBench",
+                          swiftSettings: strict),
+        // libFuzzer target over the request decoder (`make fuzz`); a plain build replays inputs.
+        .executableTarget(name: "FuzzRequestDecoder", dependencies: ["PetrelProtocol", nioCore], swiftSettings: strict),
     ]
 )
