@@ -34,5 +34,8 @@ let package = Package(
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
+        // Perf: CRC-32C vs memcpy, lz4/zstd vs their CLI benchmarks (PerfTests/RESULTS.md).
+        .executableTarget(
+            name: "ShimsBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ShimsBench", swiftSettings: strict),
     ]
 )
