@@ -44,5 +44,8 @@ let package = Package(
                           swiftSettings: strict),
         // libFuzzer target over the request decoder (`make fuzz`); a plain build replays inputs.
         .executableTarget(name: "FuzzRequestDecoder", dependencies: ["PetrelProtocol", nioCore], swiftSettings: strict),
+        // Perf: CRC-32C vs memcpy, lz4/zstd vs their CLI benchmarks (PerfTests/RESULTS.md).
+        .executableTarget(
+            name: "ShimsBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ShimsBench", swiftSettings: strict),
     ]
 )
