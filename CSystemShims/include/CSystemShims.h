@@ -12,5 +12,6 @@
 #define CSYSTEMSHIMS_H
 
 #include "CSystemShims_crc32c.h"
+#include "CSystemShims_uring.h"
 
 #endif
