@@ -37,7 +37,7 @@ let package = Package(
         // Partition logs: segments, offset/time indexes, io_uring write path, recovery, retention.
         .target(
             name: "PetrelStorage", dependencies: ["PetrelProtocol", "CSystemShims", nioCore, logging],
-            swiftSettings: strict
+            exclude: ["README.md"], swiftSettings: strict
         ),
         .testTarget(name: "PetrelStorageTests", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging]),
     ]
