@@ -40,5 +40,10 @@ let package = Package(
             exclude: ["README.md"], swiftSettings: strict
         ),
         .testTarget(name: "PetrelStorageTests", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging]),
+        // Child process of the storage crash test: appends with durable waits until SIGKILLed.
+        .executableTarget(
+            name: "StorageCrashChild", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
+            path: "Tests/StorageCrashChild", swiftSettings: strict
+        ),
     ]
 )

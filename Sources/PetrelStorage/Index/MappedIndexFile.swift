@@ -27,7 +27,7 @@ final class MappedIndexFile {
         mappedBytes = 0
         base = nil
         try map(capacity: max(existing, maxBytes / entrySize))
-        while entries > 0 && isZero(entries - 1) { entries -= 1 }
+        entries = usedEntries(upTo: existing)
     }
 
     deinit {
@@ -35,9 +35,15 @@ final class MappedIndexFile {
         close(fd)
     }
 
-    private func isZero(_ index: Int) -> Bool {
-        let bytes = UnsafeRawBufferPointer(start: base! + index * entrySize, count: entrySize)
-        return bytes.allSatisfy { $0 == 0 }
+    /// Entries before the zero-filled preallocated tail: one backwards pass over 8-byte words (an
+    /// unclean stop leaves `segment.index.bytes` of mostly zeros behind).
+    private func usedEntries(upTo count: Int) -> Int {
+        guard let base, count > 0 else { return 0 }
+        let bytes = count * entrySize
+        var end = bytes
+        while end >= 8 && base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) == 0 { end -= 8 }
+        while end > 0 && base.load(fromByteOffset: end - 1, as: UInt8.self) == 0 { end -= 1 }
+        return (end + entrySize - 1) / entrySize
     }
 
     private func map(capacity newCapacity: Int) throws(LogError) {

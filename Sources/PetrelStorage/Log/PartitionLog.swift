@@ -118,7 +118,10 @@ public final class PartitionLog: Sendable {
                 let (next, truncated) = try segment.recover(config: config)
                 nextOffset = next ?? max(nextOffset, base)
                 segments.append(segment)
-                if truncated {
+                // A segment that ends short of the next one's base lost its tail (the next segment's
+                // writes landed, its own did not): the log must stay contiguous, so the rest goes too.
+                let gap = !isLast && nextOffset != bases[index + 1]
+                if truncated || gap {
                     logger.warning(
                         "truncated a torn or corrupt log tail during recovery",
                         metadata: ["petrel_partition": "\(topic)-\(partition)", "petrel_offset": "\(nextOffset)"])
