@@ -45,5 +45,10 @@ let package = Package(
             name: "StorageCrashChild", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
             path: "Tests/StorageCrashChild", swiftSettings: strict
         ),
+        // Storage throughput beside dd/cat references (`make perf`).
+        .executableTarget(
+            name: "StorageBench", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
+            path: "PerfTests/StorageBench", swiftSettings: strict
+        ),
     ]
 )
