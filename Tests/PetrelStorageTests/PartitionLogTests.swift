@@ -264,6 +264,31 @@ import Testing
         try await manager.shutdown()
     }
 
+    @Test func segmentRollsBySegmentMsAndFollowerAppendsKeepTheirOffsets() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let config = LogManagerConfig.test(directory.path) { $0.segmentRollInterval = .seconds(1) }
+        var manager = try LogManager(config: config, logger: logger)
+        var log = try manager.createLog(topic: "t", partition: 0)
+        _ = try await log.appendAsLeader(BatchFactory.batch(payload: [1], timestamp: 0), leaderEpoch: 0, now: 0)
+        _ = try await log.appendAsLeader(BatchFactory.batch(payload: [2], timestamp: 0), leaderEpoch: 0, now: 900)
+        #expect(log.segmentCount == 1)
+        _ = try await log.appendAsLeader(BatchFactory.batch(payload: [3], timestamp: 0), leaderEpoch: 0, now: 1_001)
+        #expect(log.segmentBaseOffsets == [0, 2])
+
+        // A follower batch with a gap before it (as after compaction on the leader) keeps its offsets.
+        let info = try await log.appendAsFollower(BatchFactory.batch(records: 2, payload: [4], timestamp: 5_000, baseOffset: 10), now: 5_000)
+        #expect(info.firstOffset == 10)
+        #expect(log.logEndOffset == 12)
+        await #expect(throws: LogError.self) { try await log.appendAsFollower(BatchFactory.batch(payload: [5], baseOffset: 11), now: 0) }
+        manager.abandonForTesting()
+        manager = try LogManager(config: config, logger: logger)
+        log = try #require(manager.log(topic: "t", partition: 0))
+        #expect(log.logEndOffset == 12)
+        #expect(try log.read(from: 5, maxBytes: 1000, minOneBatch: true).firstBatchBaseOffset == 10)
+        try await manager.shutdown()
+    }
+
     @Test func unopenableLogDirFailsWithItsName() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -292,7 +292,7 @@ public final class PartitionLog: Sendable {
             throw LogError(.corruptBatch, "append of \(byteCount) bytes exceeds segment.bytes \(config.segmentBytes)")
         }
 
-        try maybeRoll(&state, incomingBytes: byteCount, firstOffset: info.firstOffset, lastOffset: info.lastOffset, now: now)
+        try maybeRoll(&state, incomingBytes: byteCount, lastOffset: info.lastOffset, now: now)
         let segment = state.active
         let position = segment.reservedSize
         for (at, header) in headers {
@@ -316,7 +316,7 @@ public final class PartitionLog: Sendable {
 
     /// Rolls the active segment when the append would overflow `segment.bytes`, the segment is older than
     /// `segment.ms`, an index is full, or relative offsets would overflow int32.
-    private func maybeRoll(_ state: inout State, incomingBytes: Int, firstOffset: Int64, lastOffset: Int64, now: Int64) throws(LogError) {
+    private func maybeRoll(_ state: inout State, incomingBytes: Int, lastOffset: Int64, now: Int64) throws(LogError) {
         let active = state.active
         guard active.reservedSize > 0 else { return }
         let age = now - (active.rollingBasedTimestamp ?? now)
@@ -327,7 +327,9 @@ public final class PartitionLog: Sendable {
             lastOffset - active.baseOffset > Int64(Int32.max),
         ]
         guard reasons.contains(true) else { return }
-        try roll(&state, newBaseOffset: firstOffset)
+        // The new segment starts where the assigned offsets end (a follower's batch may start later): so
+        // consecutive segments always meet, and recovery can treat a gap between them as a lost tail.
+        try roll(&state, newBaseOffset: state.nextOffset)
     }
 
     private func roll(_ state: inout State, newBaseOffset: Int64) throws(LogError) {
