@@ -6,7 +6,7 @@ PYTHON ?= python3
 
 APT_PACKAGES := liburing-dev liblz4-dev libzstd-dev zlib1g-dev libsnappy-dev kcat lz4 zstd gzip
 # PerfTests executables that `make perf` runs, in order.
-PERF_BENCHES := ShimsBench ProtocolBench
+PERF_BENCHES := ShimsBench ProtocolBench StorageBench
 
 PIP_PACKAGES := confluent-kafka==2.16.1 kafka-python==3.0.12 cramjam==2.14.0 pytest==9.0.3
 

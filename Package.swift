@@ -47,5 +47,21 @@ let package = Package(
         // Perf: CRC-32C vs memcpy, lz4/zstd vs their CLI benchmarks (PerfTests/RESULTS.md).
         .executableTarget(
             name: "ShimsBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ShimsBench", swiftSettings: strict),
+        // Partition logs: segments, offset/time indexes, io_uring write path, recovery, retention.
+        .target(
+            name: "PetrelStorage", dependencies: ["PetrelProtocol", "CSystemShims", nioCore, logging],
+            exclude: ["README.md"], swiftSettings: strict
+        ),
+        .testTarget(name: "PetrelStorageTests", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging]),
+        // Child process of the storage crash test: appends with durable waits until SIGKILLed.
+        .executableTarget(
+            name: "StorageCrashChild", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
+            path: "Tests/StorageCrashChild", swiftSettings: strict
+        ),
+        // Storage throughput beside dd/cat references (`make perf`).
+        .executableTarget(
+            name: "StorageBench", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
+            path: "PerfTests/StorageBench", swiftSettings: strict
+        ),
     ]
 )
