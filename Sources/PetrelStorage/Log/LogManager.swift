@@ -22,6 +22,8 @@ public final class LogManager: Sendable {
 
     /// The engine in use (`sync` after an io_uring fallback).
     public var ioEngine: IOEngine { writer.engine }
+    /// Counters of the I/O thread (group-commit rounds, writes, fdatasyncs).
+    public var ioStatistics: IOStatistics { writer.statistics }
 
     public init(config: LogManagerConfig, logger: Logger) throws(LogError) {
         self.config = config
