@@ -36,7 +36,11 @@ let package = Package(
         .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
         // Partition logs: segments, offset/time indexes, io_uring write path, recovery, retention.
         .target(
-            name: "PetrelStorage", dependencies: ["PetrelProtocol", "CSystemShims", nioCore, logging],
+            name: "PetrelStorage",
+            dependencies: [
+                "PetrelProtocol", "CSystemShims", nioCore, logging,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             exclude: ["README.md"], swiftSettings: strict
         ),
         .testTarget(name: "PetrelStorageTests", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging]),

@@ -1,7 +1,6 @@
 import Glibc
 import Logging
 import NIOCore
-import Synchronization
 
 /// The storage I/O thread: the one owner of the `URing`.
 ///
@@ -29,8 +28,8 @@ final class LogWriter: Sendable {
     }
 
     let engine: IOEngine
-    private let queue = Mutex(Queue())
-    private let counters = Mutex(IOStatistics())
+    private let queue = Locked(Queue())
+    private let counters = Locked(IOStatistics())
     /// Pipe the thread sleeps on while the queue is empty ([read, write]).
     private let wake: [CInt]
     /// Pipe the thread writes to when it has drained everything after `shutdown`.

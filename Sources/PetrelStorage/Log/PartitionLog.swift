@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import PetrelProtocol
-import Synchronization
 
 /// The log of one partition: `<log dir>/<topic>-<partition>/` holding segments, their indexes and
 /// producer-state snapshots (see the module README for the on-disk layout).
@@ -24,7 +23,7 @@ public final class PartitionLog: Sendable {
     public let config: LogConfig
     let writer: LogWriter
     private let logger: Logger
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     private struct Pending {
         var id: UInt64
@@ -146,7 +145,7 @@ public final class PartitionLog: Sendable {
             segments: segments, nextOffset: nextOffset, logEndOffset: nextOffset, logStartOffset: logStartOffset,
             recoveryPoint: recoveryPoint)
         state.producers = try Self.rebuildProducerState(state: state, directory: directory)
-        self.state = Mutex(state)
+        self.state = Locked(state)
     }
 
     static func folderName(topic: String, partition: Int32) -> String { "\(topic)-\(partition)" }
