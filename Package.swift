@@ -34,5 +34,15 @@ let package = Package(
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
+        // NIO server, request dispatch, handlers, config, lifecycle: the only module that wires the others.
+        .target(
+            name: "PetrelBroker",
+            dependencies: ["PetrelProtocol", nioCore, nioPosix, logging],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PetrelBrokerTests", dependencies: [
+            "PetrelBroker", "PetrelProtocol", nioCore, nioPosix, logging,
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
     ]
 )
