@@ -33,7 +33,12 @@ let package = Package(
         ),
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
-        .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
+        .testTarget(name: "PetrelProtocolTests", dependencies: [
+            "PetrelProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        // The protocol code generator (`make protocol`): Kafka JSON specs -> Sources/PetrelProtocol/Generated.
+        .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
+        .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),
         // NIO server, request dispatch, handlers, config, lifecycle: the only module that wires the others.
         .target(
             name: "PetrelBroker",
