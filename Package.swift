@@ -39,6 +39,12 @@ let package = Package(
         // The protocol code generator (`make protocol`): Kafka JSON specs -> Sources/PetrelProtocol/Generated.
         .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),
+        // Metadata records, MetadataImage, controller operations; the broker implements its MetadataLog.
+        .target(
+            name: "PetrelMetadata", dependencies: ["PetrelProtocol", nioCore], exclude: ["README.md"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PetrelMetadataTests", dependencies: ["PetrelMetadata", "PetrelProtocol", nioCore]),
         // NIO server, request dispatch, handlers, config, lifecycle: the only module that wires the others.
         .target(
             name: "PetrelBroker",
