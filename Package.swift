@@ -72,12 +72,18 @@ let package = Package(
         // NIO server, request dispatch, handlers, config, lifecycle: the only module that wires the others.
         .target(
             name: "PetrelBroker",
-            dependencies: ["PetrelProtocol", nioCore, nioPosix, logging],
+            dependencies: ["PetrelProtocol", "PetrelMetadata", "PetrelStorage", nioCore, nioPosix, logging],
             swiftSettings: strict
         ),
         .testTarget(name: "PetrelBrokerTests", dependencies: [
             "PetrelBroker", "PetrelProtocol", nioCore, nioPosix, logging,
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        // The one executable: `petrel broker|...`; the only place that bootstraps LoggingSystem.
+        .executableTarget(
+            name: "petrel",
+            dependencies: ["PetrelBroker", nioCore, nioPosix, logging, argumentParser],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -40,6 +40,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private let logger: Logger
     private var sequencer = ResponseSequencer<ResponseFrame>()
     private var closing = false
+    /// Shutdown asked this connection to finish: no new requests, close after the last response.
+    private var quiescing = false
 
     init(processor: any RequestProcessor, connection: ConnectionInfo, logger: Logger) {
         self.processor = processor
@@ -50,7 +52,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !closing, !quiescing else { return }
         let frame = unwrapInboundIn(data)
         let id = sequencer.nextRequest()
         let promise = context.eventLoop.makePromise(of: ResponseFrame?.self)
@@ -68,16 +70,25 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     }
 
     private func release(_ responses: [ResponseFrame], context: ChannelHandlerContext) {
-        guard !closing, !responses.isEmpty else { return }
+        guard !closing else { return }
         for response in responses {
             for part in response.parts {
                 context.write(wrapOutboundOut(part), promise: nil)
             }
         }
         context.flush()
+        if quiescing, sequencer.inFlight == 0 {
+            closing = true
+            context.close(promise: nil)
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            release([], context: context)
+            return
+        }
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all, sequencer.inFlight == 0 {
             logger.debug("closing idle connection")
             closing = true
