@@ -198,3 +198,15 @@ def test_oversized_message_is_rejected(broker, topic_name):
     producer.flush(30)
     assert errors and errors[0] is not None
     assert errors[0].code() == KafkaError.MSG_SIZE_TOO_LARGE
+
+
+def test_compacted_topic_rejects_records_without_key(broker, topic_name):
+    create_topic(broker, topic_name, config={"cleanup.policy": "compact"})
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "message.send.max.retries": 0})
+    results = []
+    producer.produce(topic_name, key=b"k", value=b"kept", on_delivery=lambda err, msg: results.append(err))
+    producer.flush(30)
+    producer.produce(topic_name, value=b"no key", on_delivery=lambda err, msg: results.append(err))
+    producer.flush(30)
+    assert results[0] is None
+    assert results[1] is not None and results[1].code() == KafkaError.INVALID_RECORD

@@ -257,4 +257,32 @@ import Testing
         #expect(metadata.topics[0].partitions.count == 2)
         #expect(try values(in: fetched.records) == ["one", "two"])
     }
+
+    @Test func idleConnectionsAreClosed() async throws {
+        let broker = try await TestBroker.start(overrides: ["connections.max.idle.ms=200"])
+        let next = try await broker.withClient { try await $0.nextRawFrame() }
+        await broker.stop()
+        #expect(next == nil)
+    }
+
+    @Test func anOversizedOrGarbageFrameClosesTheConnection() async throws {
+        let broker = try await TestBroker.start(overrides: ["socket.request.max.bytes=1000"])
+        let afterOversized = try await broker.withClient { client in
+            var frame = ByteBuffer()
+            frame.writeInteger(Int32(5000))
+            frame.writeRepeatingByte(0, count: 64)
+            try await client.sendRaw(frame)
+            return try await client.nextRawFrame()
+        }
+        let afterGarbage = try await broker.withClient { client in
+            var frame = ByteBuffer()
+            frame.writeInteger(Int32(3))
+            frame.writeBytes([0xFF, 0xFF, 0xFF])
+            try await client.sendRaw(frame)
+            return try await client.nextRawFrame()
+        }
+        await broker.stop()
+        #expect(afterOversized == nil)
+        #expect(afterGarbage == nil)
+    }
 }
