@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "PetrelBroker",
             dependencies: ["PetrelProtocol", "PetrelMetadata", "PetrelStorage", nioCore, nioPosix, logging],
-            swiftSettings: strict
+            exclude: ["README.md"], swiftSettings: strict
         ),
         .testTarget(name: "PetrelBrokerTests", dependencies: [
             "PetrelBroker", "PetrelProtocol", nioCore, nioPosix, logging,
