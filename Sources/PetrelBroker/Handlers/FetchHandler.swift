@@ -7,8 +7,9 @@ import PetrelStorage
 /// high watermark (the last stable offset under read_committed), within partition and response byte
 /// limits except that the first partition with data returns at least one batch (KIP-74). When fewer
 /// than `min_bytes` are available the fetch waits up to `max_wait_ms`, woken by appends. Incremental
-/// fetch sessions (KIP-227, v7+) are kept in `FetchSessionCache`.
-struct FetchHandler: ApiHandler {
+/// fetch sessions (KIP-227, v7+) are kept in `FetchSessionCache`. Records leave as file regions
+/// (`RecordsSplice`), sent with sendfile on plaintext connections.
+struct FetchHandler: FileRegionApiHandler {
     typealias Request = FetchRequest
     let versions: ClosedRange<Int16> = 4...17
     let services: BrokerServices
@@ -26,7 +27,7 @@ struct FetchHandler: ApiHandler {
         var currentLeaderEpoch: Int32
     }
 
-    func handle(_ request: FetchRequest, context: RequestContext) async -> FetchResponse? {
+    func handle(_ request: FetchRequest, context: RequestContext) async -> (FetchResponse, RecordsSplice) {
         let version = context.apiVersion
         let image = services.metadata.image
         var unresolved: [FetchResponse.FetchableTopicResponse] = []
@@ -68,10 +69,10 @@ struct FetchHandler: ApiHandler {
         case .incremental(let id): (sessionID, incremental) = (id, true)
         case .sessionNotFound:
             response.errorCode = KafkaErrorCode.fetchSessionIDNotFound.rawValue
-            return response
+            return (response, RecordsSplice())
         case .invalidEpoch:
             response.errorCode = KafkaErrorCode.invalidFetchSessionEpoch.rawValue
-            return response
+            return (response, RecordsSplice())
         }
         let resolved = targets.map { key, position in
             Target(
@@ -82,10 +83,12 @@ struct FetchHandler: ApiHandler {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(max(0, Int64(request.maxWaitMs)))
         var answered: [(Target, PartitionData)]
+        var splice: RecordsSplice
         while true {
             let generation = services.partitions.appends.generation
-            let (pass, bytes, failed) = read(resolved, request: request, incremental: incremental)
+            let (pass, passSplice, bytes, failed) = read(resolved, request: request, incremental: incremental)
             answered = pass
+            splice = passSplice
             if bytes >= Int(request.minBytes) || failed || clock.now >= deadline { break }
             await services.partitions.appends.wait(after: generation, timeout: deadline - clock.now)
         }
@@ -111,15 +114,16 @@ struct FetchHandler: ApiHandler {
                 response.responses.append(topic)
             }
         }
-        return response
+        return (response, splice)
     }
 
     /// One pass over the targets: the partitions to answer (for incremental sessions, only those with
     /// news), the record bytes, and whether any partition failed (errors are answered at once).
     private func read(
         _ targets: [Target], request: FetchRequest, incremental: Bool
-    ) -> ([(Target, PartitionData)], Int, Bool) {
+    ) -> ([(Target, PartitionData)], RecordsSplice, Int, Bool) {
         var answered: [(Target, PartitionData)] = []
+        var splice = RecordsSplice()
         var bytesLeft = Int(max(0, request.maxBytes))
         var total = 0
         var failed = false
@@ -143,13 +147,21 @@ struct FetchHandler: ApiHandler {
             data.logStartOffset = partition.log.logStartOffset
             let limit = readCommitted ? partition.lastStableOffset : partition.highWatermark
             do {
-                let records = try partition.log.readBuffer(
+                let result = try partition.log.read(
                     from: target.position.fetchOffset,
                     maxBytes: min(Int(max(0, target.position.maxBytes)), bytesLeft), maxOffset: limit,
                     minOneBatch: total == 0)
-                total += records.readableBytes
-                bytesLeft = max(0, bytesLeft - records.readableBytes)
-                data.records = records
+                total += result.byteCount
+                bytesLeft = max(0, bytesLeft - result.byteCount)
+                // Storage returns one contiguous slice per read (one segment).
+                if let slice = result.slices.first, result.slices.count == 1 {
+                    data.records = splice.placeholder(for: slice)
+                } else if result.byteCount > 0 {
+                    data.records = try partition.log.readBuffer(
+                        from: target.position.fetchOffset, maxBytes: result.byteCount, maxOffset: limit, minOneBatch: true)
+                } else {
+                    data.records = ByteBuffer()
+                }
             } catch {
                 data.errorCode = error.entityError.code.rawValue
                 failed = true
@@ -159,9 +171,10 @@ struct FetchHandler: ApiHandler {
                 || data.highWatermark != target.position.highWatermark
                 || data.lastStableOffset != target.position.lastStableOffset
                 || data.logStartOffset != target.position.logStartOffset
+            // A placeholder counts as records, so a partition with a spliced slice always has news.
             if !incremental || news { answered.append((target, data)) }
         }
-        return (answered, total, failed)
+        return (answered, splice, total, failed)
     }
 
     private static func failed(_ partition: Int32, _ code: KafkaErrorCode) -> PartitionData {

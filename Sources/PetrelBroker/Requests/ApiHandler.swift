@@ -10,6 +10,14 @@ protocol ApiHandler: Sendable {
     func handle(_ request: Request, context: RequestContext) async -> Request.Response?
 }
 
+/// An API whose responses may send file bytes in place of `records` fields (Fetch): the response
+/// carries placeholders and the `RecordsSplice` says which file slices replace them.
+protocol FileRegionApiHandler: Sendable {
+    associatedtype Request: KafkaRequest
+    var versions: ClosedRange<Int16> { get }
+    func handle(_ request: Request, context: RequestContext) async -> (Request.Response, RecordsSplice)
+}
+
 /// What a handler may know about the request beyond its body.
 struct RequestContext: Sendable {
     var header: RequestHeader

@@ -56,10 +56,16 @@ struct RequestDispatcher: RequestProcessor {
             throw UnreadableRequest(
                 description: "unsupported \(apiKey) version \(apiVersion) (serving \(handler.versions))")
         }
-        let response = try await handler.process(&reader, context: context)
-        return try response.map { response throws(UnreadableRequest) in
-            try encode(response, version: apiVersion, apiKey: apiKey, context: context)
+        guard let output = try await handler.process(&reader, context: context) else { return nil }
+        let frame = try encode(output.message, version: apiVersion, apiKey: apiKey, context: context)
+        guard let splice = output.splice, !splice.isEmpty else { return frame }
+        guard case .byteBuffer(let bytes) = frame.parts.first,
+            let spliced = splice.splice(into: bytes, compact: type(of: output.message).isFlexible(apiVersion))
+        else {
+            logger.error("cannot splice file regions into the \(apiKey) v\(apiVersion) response")
+            throw UnreadableRequest(description: "response splicing failed")
         }
+        return spliced
     }
 
     /// Kafka's answer to an ApiVersions version it does not know: v0, UNSUPPORTED_VERSION, and the ranges.
@@ -94,31 +100,52 @@ struct RequestDispatcher: RequestProcessor {
     }
 }
 
-/// A type-erased `ApiHandler`: decodes its request body and runs it.
+/// What a handler produced: the response body and, for Fetch, the file slices to splice in.
+struct HandlerOutput: Sendable {
+    var message: any KafkaMessage
+    var splice: RecordsSplice?
+}
+
+/// A type-erased `ApiHandler` or `FileRegionApiHandler`: decodes its request body and runs it.
 struct AnyApiHandler: Sendable {
     let apiKey: ApiKey
     let versions: ClosedRange<Int16>
-    private let run: @Sendable (inout KafkaReader, RequestContext) async throws(UnreadableRequest) -> (any KafkaMessage)?
+    private let run: @Sendable (inout KafkaReader, RequestContext) async throws(UnreadableRequest) -> HandlerOutput?
 
     init<Handler: ApiHandler>(_ handler: Handler) {
-        precondition(
-            Handler.Request.versions.lowerBound <= handler.versions.lowerBound
-                && handler.versions.upperBound <= Handler.Request.versions.upperBound,
-            "\(Handler.Request.apiKey) serves versions its message type cannot encode")
-        apiKey = Handler.Request.apiKey
-        versions = handler.versions
-        run = { reader, context throws(UnreadableRequest) in
-            let request: Handler.Request
-            do {
-                request = try Handler.Request(from: &reader, version: context.apiVersion)
-            } catch {
-                throw UnreadableRequest(description: "unreadable \(Handler.Request.apiKey) v\(context.apiVersion) body: \(error)")
-            }
-            return await handler.handle(request, context: context)
+        self.init(Handler.Request.self, versions: handler.versions) { request, context in
+            await handler.handle(request, context: context).map { HandlerOutput(message: $0, splice: nil) }
         }
     }
 
-    func process(_ reader: inout KafkaReader, context: RequestContext) async throws(UnreadableRequest) -> (any KafkaMessage)? {
+    init<Handler: FileRegionApiHandler>(_ handler: Handler) {
+        self.init(Handler.Request.self, versions: handler.versions) { request, context in
+            let (response, splice) = await handler.handle(request, context: context)
+            return HandlerOutput(message: response, splice: splice)
+        }
+    }
+
+    private init<Request: KafkaRequest>(
+        _ type: Request.Type, versions: ClosedRange<Int16>,
+        handle: @escaping @Sendable (Request, RequestContext) async -> HandlerOutput?
+    ) {
+        precondition(
+            Request.versions.lowerBound <= versions.lowerBound && versions.upperBound <= Request.versions.upperBound,
+            "\(Request.apiKey) serves versions its message type cannot encode")
+        apiKey = Request.apiKey
+        self.versions = versions
+        run = { reader, context throws(UnreadableRequest) in
+            let request: Request
+            do {
+                request = try Request(from: &reader, version: context.apiVersion)
+            } catch {
+                throw UnreadableRequest(description: "unreadable \(Request.apiKey) v\(context.apiVersion) body: \(error)")
+            }
+            return await handle(request, context)
+        }
+    }
+
+    func process(_ reader: inout KafkaReader, context: RequestContext) async throws(UnreadableRequest) -> HandlerOutput? {
         try await run(&reader, context)
     }
 }

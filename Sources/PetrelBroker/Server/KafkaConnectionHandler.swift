@@ -14,12 +14,22 @@ struct ConnectionInfo: Sendable {
     var remoteAddress: String
 }
 
-/// A response ready for the wire: byte buffers and file regions (sendfile) in order.
+/// A response ready for the wire: byte buffers and file regions (sendfile) in order, and the file
+/// handles of those regions, closed once the write completes (or fails).
 struct ResponseFrame: Sendable {
     var parts: [IOData]
+    var closingAfterWrite: [NIOFileHandle]
 
-    init(_ parts: [IOData]) { self.parts = parts }
-    init(_ buffer: ByteBuffer) { parts = [.byteBuffer(buffer)] }
+    init(_ parts: [IOData], closingAfterWrite: [NIOFileHandle] = []) {
+        self.parts = parts
+        self.closingAfterWrite = closingAfterWrite
+    }
+
+    init(_ buffer: ByteBuffer) { self.init([.byteBuffer(buffer)]) }
+
+    func closeFiles() {
+        for handle in closingAfterWrite { try? handle.close() }
+    }
 }
 
 /// A frame or header that cannot be understood; the connection is closed with one log line.
@@ -65,15 +75,27 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                 self.release(self.sequencer.complete(id, with: response), context: context)
             case .failure(let error):
                 self.close(context: context, reason: "\(error)")
+                _ = self.sequencer.complete(id, with: nil)
             }
         }
     }
 
     private func release(_ responses: [ResponseFrame], context: ChannelHandlerContext) {
-        guard !closing else { return }
+        guard !closing else {
+            for response in responses { response.closeFiles() }
+            return
+        }
         for response in responses {
-            for part in response.parts {
+            for part in response.parts.dropLast() {
                 context.write(wrapOutboundOut(part), promise: nil)
+            }
+            guard let last = response.parts.last else { continue }
+            if response.closingAfterWrite.isEmpty {
+                context.write(wrapOutboundOut(last), promise: nil)
+            } else {
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in response.closeFiles() }
+                context.write(wrapOutboundOut(last), promise: written)
             }
         }
         context.flush()
