@@ -52,7 +52,8 @@ import Testing
     }
 
     private func fetch(
-        _ client: TestClient, _ topic: String, offset: Int64, maxWaitMs: Int32 = 0, minBytes: Int32 = 0
+        _ client: TestClient, _ topic: String, offset: Int64, maxWaitMs: Int32 = 0, minBytes: Int32 = 0,
+        version: Int16 = 12
     ) async throws -> FetchResponse.PartitionData {
         var request = FetchRequest()
         request.maxWaitMs = maxWaitMs
@@ -64,7 +65,7 @@ import Testing
         partition.partitionMaxBytes = 1 << 20
         fetchTopic.partitions = [partition]
         request.topics = [fetchTopic]
-        return try await client.roundTrip(request, version: 12).responses[0].partitions[0]
+        return try await client.roundTrip(request, version: version).responses[0].partitions[0]
     }
 
     private func values(in records: ByteBuffer?) throws -> [String] {
@@ -284,5 +285,33 @@ import Testing
         await broker.stop()
         #expect(afterOversized == nil)
         #expect(afterGarbage == nil)
+    }
+
+    /// Records are spliced in as file regions; both length encodings (int32 before v12, compact after)
+    /// must frame them correctly, with several partitions in one response.
+    @Test(arguments: [Int16(4), 11, 12, 13, 16])
+    func fetchedRecordsAreFramedAtEveryVersion(version: Int16) async throws {
+        let broker = try await TestBroker.start()
+        let fetched = try await broker.withClient { client in
+            _ = try await createTopic(client, "spliced-\(version)")
+            _ = try await produce(client, "spliced-\(version)", try batch(["p", "q"]))
+            var request = FetchRequest()
+            var topic = FetchRequest.FetchTopic()
+            topic.topic = "spliced-\(version)"
+            var metadata = MetadataRequest()
+            var wanted = MetadataRequest.MetadataRequestTopic()
+            wanted.name = "spliced-\(version)"
+            metadata.topics = [wanted]
+            topic.topicID = try await client.roundTrip(metadata, version: 12).topics[0].topicID
+            var first = FetchRequest.FetchPartition()
+            first.partitionMaxBytes = 1 << 20
+            var again = first
+            again.fetchOffset = 1
+            topic.partitions = [first, again]
+            request.topics = [topic]
+            return try await client.roundTrip(request, version: version).responses[0].partitions
+        }
+        await broker.stop()
+        #expect(try fetched.map { try values(in: $0.records) } == [["p", "q"], ["p", "q"]])
     }
 }
