@@ -134,6 +134,9 @@ private func fileSize(_ path: String) -> Int64 {
         let activeBase = try #require(basesBefore.last)
         let activePath = log.directory + "/" + LogSegment.fileName(activeBase, ".log")
         let activeBytes = readWholeFile(activePath)
+        let held = try log.read(from: 0, maxBytes: 1 << 20, minOneBatch: true)  // a fetch still being sent
+        let heldSlice = try #require(held.slices.first)
+        let heldBytes = try heldSlice.file.read(at: heldSlice.position, count: heldSlice.length)
 
         // First pass: tombstones are younger than delete.retention.ms and stay.
         let stats = try #require(try log.cleanIfNeeded(now: clock))
@@ -148,6 +151,9 @@ private func fileSize(_ path: String) -> Int64 {
         #expect(log.segmentBaseOffsets == basesBefore)
         #expect(readWholeFile(activePath) == activeBytes)  // the active segment is never touched
         #expect(log.firstDirtyOffset == activeBase)
+        // The fetch taken before the swap still reads the old segment through its handle.
+        #expect(try heldSlice.file.read(at: heldSlice.position, count: heldSlice.length) == heldBytes)
+        #expect(try log.readBuffer(from: 0, maxBytes: 1 << 20, minOneBatch: true) != heldBytes)
 
         // Every offset of the model is still found by the (rebuilt) index.
         for record in model.prefix(while: { $0.offset < activeBase }) {
@@ -290,7 +296,8 @@ private func fileSize(_ path: String) -> Int64 {
         manager = try LogManager(config: compactConfig(cleanedDir), logger: logger)
         log = try #require(manager.log(topic: "swap", partition: 0))
         let bases = log.segmentBaseOffsets
-        _ = try #require(try log.cleanIfNeeded(now: 2_000))
+        let stats = try #require(try log.cleanIfNeeded(now: 2_000))
+        #expect(stats.recordsRemoved > 100)
         let expected = try Records.consume(log)
         let folder = log.directory
         try await manager.shutdown()
@@ -318,6 +325,35 @@ private func fileSize(_ path: String) -> Int64 {
             #expect(header.baseOffset <= record.offset && record.offset <= header.lastOffset)
         }
         try await recovered.shutdown()
+    }
+
+    @Test func cleaningRunsBesideAppends() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager(config: compactConfig(directory.path), logger: logger)
+        let log = try manager.createLog(topic: "busy", partition: 0)
+        let appender = Task {
+            var model: [Consumed] = []
+            for index in 0..<400 {
+                let records: [(key: String?, value: String?)] = [("k\(index % 11)", "v\(index)"), ("k\(index % 3)", nil)]
+                let info = try await log.appendAsLeader(Records.batch(records, timestamp: 1_000), leaderEpoch: 0, now: 1_000)
+                model.append(Consumed(offset: info.firstOffset, key: records[0].key, value: records[0].value, timestamp: 1_000))
+                model.append(Consumed(offset: info.firstOffset + 1, key: records[1].key, value: nil, timestamp: 1_001))
+            }
+            return model
+        }
+        // Passes while the appends run (how many overlap them is up to the scheduler), then one after.
+        for _ in 0..<1_000_000 {
+            _ = try log.cleanIfNeeded(now: 2_000)
+            if log.logEndOffset >= 800 { break }
+            await Task.yield()
+        }
+        var model = try await appender.value
+        _ = try log.cleanIfNeeded(now: 2_000)
+        // Tombstones never expire here, so every earlier pass removed only what the last one would.
+        model = Records.compact(model, cleanableEnd: try #require(log.segmentBaseOffsets.last), now: 2_000, deleteRetention: 100_000)
+        #expect(try Records.consume(log).records == model)
+        try await manager.shutdown()
     }
 
     @Test func corruptRecordsFailThePassWithoutTouchingTheLog() async throws {
