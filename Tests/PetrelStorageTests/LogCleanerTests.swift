@@ -356,6 +356,29 @@ private func fileSize(_ path: String) -> Int64 {
         try await manager.shutdown()
     }
 
+    /// Offsets rewritten after a truncation into the clean section are dirty again: otherwise a tombstone
+    /// written there would expire without its key in the offset map, and the value it deleted would return.
+    @Test func truncationIntoTheCleanSectionMakesItDirtyAgain() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager(
+            config: compactConfig(directory.path) { $0.segmentBytes = 1 << 20; $0.segmentRollInterval = .seconds(1) }, logger: logger)
+        let log = try manager.createLog(topic: "truncated", partition: 0)
+        _ = try await log.appendAsLeader(Records.batch([("a", "1")], timestamp: 0), leaderEpoch: 0, now: 0)
+        _ = try await log.appendAsLeader(Records.batch([("b", "1")], timestamp: 0), leaderEpoch: 0, now: 0)
+        _ = try await log.appendAsLeader(Records.batch([("c", "1")], timestamp: 0), leaderEpoch: 0, now: 10_000)
+        _ = try #require(try log.cleanIfNeeded(now: 20))
+        #expect(log.firstDirtyOffset == 2)
+        try await log.truncate(to: 1)
+        #expect(log.firstDirtyOffset == 1)
+        _ = try await log.appendAsLeader(Records.batch([("a", nil)], timestamp: 0), leaderEpoch: 0, now: 0)
+        _ = try await log.appendAsLeader(Records.batch([("d", "1")], timestamp: 0), leaderEpoch: 0, now: 20_000)
+        #expect(log.segmentBaseOffsets == [0, 2])
+        _ = try #require(try log.cleanIfNeeded(now: 200_000))  // the tombstone is past delete.retention.ms
+        #expect(try Records.consume(log).records == [Consumed(offset: 2, key: "d", value: "1", timestamp: 0)])
+        try await manager.shutdown()
+    }
+
     @Test func corruptRecordsFailThePassWithoutTouchingTheLog() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -719,6 +719,9 @@ public final class PartitionLog: Sendable {
             }
             state.nextOffset = state.logEndOffset
             state.logStartOffset = min(state.logStartOffset, state.logEndOffset)
+            // Offsets written again above the new end are dirty: the clean section must keep unique keys,
+            // or an expiring tombstone there would bring back the value it deleted.
+            state.firstDirtyOffset = min(state.firstDirtyOffset, state.logEndOffset)
             state.recoveryPoint = min(state.recoveryPoint, state.logEndOffset)
             state.producers = try Self.rebuildProducerState(state: state, directory: directory)
         }
