@@ -200,7 +200,9 @@ private func fileSize(_ path: String) -> Int64 {
         try await follow(Records.batch([("c", "1")], timestamp: 14, baseOffset: 6), now: 10_000)  // segment.ms rolls
         #expect(log.segmentBaseOffsets == [0, 6])
 
-        let stats = try #require(try log.cleanIfNeeded(now: 20))
+        let passes = try manager.cleanLogs(now: 20)
+        let stats = try #require(passes.first)
+        #expect(passes.count == 1)
         #expect(stats.recordsRemoved == 2)  // a=1, b=1: superseded by a=2, b=null (the tombstone stays)
         let (records, control) = try Records.consume(log)
         #expect(records.map(\.offset) == [2, 4, 5, 6])

@@ -34,8 +34,10 @@ public struct CleanerStats: Sendable, Hashable {
 /// (recovery reads a short segment as a lost tail). Control batches (transaction markers) and
 /// transactional batches are copied as they are and their keys do not enter the offset map: without an
 /// aborted-transaction index the cleaner cannot tell committed from aborted data, so it never lets one
-/// supersede the other. Producer state is not derived from cleaned segments (it comes from snapshots), so
-/// dropping a producer's batches loses nothing. Records without a key are kept.
+/// supersede the other. Producer state is loaded from the newest snapshot (written at each roll, so at or
+/// above every cleaned segment) and replays only later batches; a producer all of whose batches were
+/// compacted away is forgotten only when no snapshot is left, as Kafka expires it. Records without a key
+/// are kept.
 ///
 /// Concurrency: the plan (which segments, their sizes) is taken under the partition lock; reading,
 /// filtering and writing `<base>.log.cleaned` files (fdatasync'ed) happen outside it, beside appends. The
@@ -76,7 +78,8 @@ extension PartitionLog {
 
     /// Runs one cleaner pass if `cleanup.policy` includes `compact` and the dirty ratio is reached; returns
     /// nil when nothing was due (or a pass is already running). Blocking file I/O: the broker calls it
-    /// every `log.cleaner.backoff.ms` from a background thread (`LogManager.cleanLogs`).
+    /// every `log.cleaner.backoff.ms` (`LogManagerConfig.cleanerBackoff`) from a background thread
+    /// (`LogManager.cleanLogs`).
     public func cleanIfNeeded(now: Int64) throws(LogError) -> CleanerStats? {
         guard config.cleanupPolicy.contains(.compact), let plan = planCleaning(now: now) else { return nil }
         var stats = CleanerStats()

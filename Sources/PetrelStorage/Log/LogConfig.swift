@@ -68,6 +68,8 @@ public struct LogManagerConfig: Sendable, Hashable {
     public var flushSchedulerInterval: Duration? = nil
     /// `log.retention.check.interval.ms`: how often the broker should call `LogManager.enforceRetention`.
     public var retentionCheckInterval: Duration = .seconds(300)
+    /// `log.cleaner.backoff.ms`: how often the broker should call `LogManager.cleanLogs`.
+    public var cleanerBackoff: Duration = .seconds(15)
     /// Test hook: behave as if the kernel refused io_uring.
     public var simulateURingUnavailable = false
 
