@@ -1,4 +1,5 @@
 import FoundationEssentials
+import PetrelStorage
 
 extension BrokerConfiguration {
     /// Reads `server.properties` (when given) and applies `--override key=value` settings on top.

@@ -1,3 +1,5 @@
+import PetrelStorage
+
 /// Typed broker configuration. Built from `ConfigTable` values by
 /// `BrokerConfiguration+ServerProperties.swift`; nothing below the broker sees string keys.
 /// `init()` gives the embedded defaults, so `petrel broker` works with no file.
@@ -70,12 +72,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
 
 /// Typed topic-level configuration: a topic's overrides on top of the broker's defaults.
 public struct TopicConfiguration: Sendable, Equatable {
-    public struct CleanupPolicy: OptionSet, Sendable, Hashable {
-        public var rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
-        public static let delete = CleanupPolicy(rawValue: 1)
-        public static let compact = CleanupPolicy(rawValue: 2)
-    }
+    /// `cleanup.policy` is storage's own option set: the log cleaner and retention read it.
+    public typealias CleanupPolicy = LogConfig.CleanupPolicy
 
     public enum TimestampType: String, Sendable, Equatable {
         case createTime = "CreateTime"

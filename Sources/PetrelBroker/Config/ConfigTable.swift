@@ -85,7 +85,7 @@ public enum ConfigTable {
             doc: "Petrel-only. Segment write engine: io_uring, or sync (pwritev + fdatasync). io_uring falls back to sync when the kernel refuses it."),
         ConfigDefinition(
             "log.cleaner.enable", .boolean, default: .boolean(true),
-            doc: "Run the log cleaner for topics with cleanup.policy=compact."),
+            doc: "Accepted for compatibility. The broker does not run the log cleaner yet (PetrelStorage has one; see the README status)."),
         ConfigDefinition(
             "log.cleanup.policy", .list, default: .list(["delete"]), .eachOneOf(["delete", "compact"]),
             topic: TopicSynonym("cleanup.policy"),

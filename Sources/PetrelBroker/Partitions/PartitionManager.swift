@@ -89,5 +89,9 @@ extension LogConfig {
         self.durableAcks = durableAcks
         messageTimestampType = topic.messageTimestampType == .logAppendTime ? .logAppendTime : .createTime
         maxMessageBytes = topic.messageBytesMax
+        cleanupPolicy = topic.cleanupPolicy
+        deleteRetention = topic.deleteRetention
+        minCompactionLag = topic.compactionLagMin
+        minCleanableDirtyRatio = topic.cleanableDirtyRatioMin
     }
 }

@@ -28,6 +28,26 @@ public struct LogConfig: Sendable, Hashable {
     /// `max.message.bytes`: the largest batch accepted; recovery treats a longer length field as corruption.
     public var maxMessageBytes: Int = 1_048_588
 
+    /// `cleanup.policy` (`log.cleanup.policy`): `[.delete]` applies `retention.ms`/`retention.bytes`,
+    /// `[.compact]` runs the log cleaner instead, `[.compact, .delete]` both.
+    public var cleanupPolicy: CleanupPolicy = [.delete]
+    /// `delete.retention.ms` (`log.cleaner.delete.retention.ms`): how long a tombstone (null value) stays
+    /// readable on a compacted log, counted from its timestamp, so consumers can see the delete.
+    public var deleteRetention: Duration = .seconds(24 * 3600)
+    /// `min.cleanable.dirty.ratio` (`log.cleaner.min.cleanable.ratio`): the cleaner runs when dirty bytes
+    /// (not cleaned since the last pass) make up at least this share of the cleanable bytes.
+    public var minCleanableDirtyRatio: Double = 0.5
+    /// `min.compaction.lag.ms` (`log.cleaner.min.compaction.lag.ms`): a segment is cleaned only once its
+    /// newest record is at least this old.
+    public var minCompactionLag: Duration = .zero
+
+    public struct CleanupPolicy: OptionSet, Sendable, Hashable {
+        public var rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let delete = CleanupPolicy(rawValue: 1 << 0)
+        public static let compact = CleanupPolicy(rawValue: 1 << 1)
+    }
+
     public enum TimestampType: String, Sendable, Hashable {
         case createTime = "CreateTime"
         case logAppendTime = "LogAppendTime"
@@ -48,6 +68,8 @@ public struct LogManagerConfig: Sendable, Hashable {
     public var flushSchedulerInterval: Duration? = nil
     /// `log.retention.check.interval.ms`: how often the broker should call `LogManager.enforceRetention`.
     public var retentionCheckInterval: Duration = .seconds(300)
+    /// `log.cleaner.backoff.ms`: how often the broker should call `LogManager.cleanLogs`.
+    public var cleanerBackoff: Duration = .seconds(15)
     /// Test hook: behave as if the kernel refused io_uring.
     public var simulateURingUnavailable = false
 

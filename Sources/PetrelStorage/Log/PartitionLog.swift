@@ -23,9 +23,9 @@ public final class PartitionLog: Sendable {
     public let config: LogConfig
     let writer: LogWriter
     private let logger: Logger
-    private let state: Locked<State>
+    let state: Locked<State>
 
-    private struct Pending {
+    struct Pending {
         var id: UInt64
         var segment: LogSegment
         var endPosition: Int64
@@ -35,14 +35,14 @@ public final class PartitionLog: Sendable {
         var continuation: CheckedContinuation<Result<AppendInfo, LogError>, Never>?
     }
 
-    private struct Flush {
+    struct Flush {
         var id: UInt64
         var coversOffset: Int64
         var remaining: Int
         var failed: Bool
     }
 
-    private struct State {
+    struct State {
         var segments: [LogSegment]
         /// Next offset to assign (includes appends in flight).
         var nextOffset: Int64
@@ -59,6 +59,13 @@ public final class PartitionLog: Sendable {
         var firstUnflushedTime: Int64?
         var failure: LogError?
         var isDeleted = false
+        /// Offsets below this were compacted by the last cleaner pass (Kafka's cleaner checkpoint; kept in
+        /// memory, so the first pass after a restart re-cleans the whole log).
+        var firstDirtyOffset: Int64 = 0
+        /// A cleaner pass is running: a second one returns at once.
+        var isCleaning = false
+        /// Bumped by `truncate(to:)`: a cleaner pass that overlapped a truncation swaps nothing in.
+        var truncationCount = 0
         var active: LogSegment { segments[segments.count - 1] }
     }
 
@@ -103,6 +110,9 @@ public final class PartitionLog: Sendable {
             return Int64(name.prefix(20))
         }.sorted()
         for name in names where name.hasSuffix(".tmp") { FileSystem.remove(directory + "/" + name) }
+        let swapped = try Self.completeCleanerSwaps(directory: directory, names: names)
+        for base in swapped where !bases.contains(base) { bases.append(base) }
+        bases.sort()
         if bases.isEmpty { bases = [max(0, checkpointedStart)] }
 
         var segments: [LogSegment] = []
@@ -113,7 +123,7 @@ public final class PartitionLog: Sendable {
             let segment = try LogSegment(
                 directory: directory, baseOffset: base, indexBytes: isLast ? config.segmentIndexBytes : 0, create: true)
             let segmentEnd = isLast ? Int64.max : bases[index + 1]
-            if !cleanShutdown && segmentEnd > checkpointedRecoveryPoint {
+            if swapped.contains(base) || (!cleanShutdown && segmentEnd > checkpointedRecoveryPoint) {
                 let (next, truncated) = try segment.recover(config: config)
                 nextOffset = next ?? max(nextOffset, base)
                 segments.append(segment)
@@ -682,6 +692,7 @@ public final class PartitionLog: Sendable {
         await waitUntilIdle()
         try state.withLock { state throws(LogError) in
             guard offset < state.logEndOffset else { return }
+            state.truncationCount += 1
             if offset <= state.segments[0].baseOffset {
                 // Everything goes: start over with one empty segment at `offset`.
                 for segment in state.segments { segment.deleteFiles() }
@@ -708,6 +719,9 @@ public final class PartitionLog: Sendable {
             }
             state.nextOffset = state.logEndOffset
             state.logStartOffset = min(state.logStartOffset, state.logEndOffset)
+            // Offsets written again above the new end are dirty: the clean section must keep unique keys,
+            // or an expiring tombstone there would bring back the value it deleted.
+            state.firstDirtyOffset = min(state.firstDirtyOffset, state.logEndOffset)
             state.recoveryPoint = min(state.recoveryPoint, state.logEndOffset)
             state.producers = try Self.rebuildProducerState(state: state, directory: directory)
         }
@@ -730,10 +744,12 @@ public final class PartitionLog: Sendable {
 
     /// Deletes old segments per `retention.ms` (segment's largest timestamp older than now - retention)
     /// and `retention.bytes` (oldest segments while the log stays at or above the limit without them).
-    /// Whole segments only; the active segment is never deleted. Returns how many were deleted.
+    /// Whole segments only; the active segment is never deleted; nothing without `.delete` in
+    /// `cleanup.policy`. Returns how many were deleted.
     @discardableResult
     public func enforceRetention(now: Int64) -> Int {
-        state.withLock { state in
+        guard config.cleanupPolicy.contains(.delete) else { return 0 }
+        return state.withLock { state in
             var deleted = 0
             var total = state.segments.reduce(Int64(0)) { $0 + $1.size }
             while state.segments.count > 1 {
