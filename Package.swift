@@ -34,5 +34,8 @@ let package = Package(
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
+        // Group coordinator (classic protocol) and __consumer_offsets; pure state, the broker drives it.
+        .target(name: "PetrelCoordinator", dependencies: ["PetrelProtocol", nioCore], swiftSettings: strict),
+        .testTarget(name: "PetrelCoordinatorTests", dependencies: ["PetrelCoordinator", nioCore]),
     ]
 )
