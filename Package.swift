@@ -35,7 +35,9 @@ let package = Package(
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
         // Group coordinator (classic protocol) and __consumer_offsets; pure state, the broker drives it.
-        .target(name: "PetrelCoordinator", dependencies: ["PetrelProtocol", nioCore], swiftSettings: strict),
+        .target(
+            name: "PetrelCoordinator", dependencies: ["PetrelProtocol", nioCore], exclude: ["README.md"],
+            swiftSettings: strict),
         .testTarget(name: "PetrelCoordinatorTests", dependencies: ["PetrelCoordinator", nioCore]),
     ]
 )
