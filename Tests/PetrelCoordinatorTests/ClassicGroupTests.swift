@@ -459,4 +459,41 @@ import Testing
             s.join(Script.joinParameters(member: pending, client: "a"), id: late)
                 == [.respondJoin(late, .failure(.unknownMemberID, memberID: pending))])
     }
+
+    @Test func newMemberDuringCompletingRebalanceVoidsTheGenerationForParkedSyncs() {
+        var s = Script()
+        let ids = s.stableGroup(["a", "b"])
+        let rejoinA = s.request()
+        _ = s.join(Script.joinParameters(member: ids[0], client: "a"), id: rejoinA)
+        _ = s.join(Script.joinParameters(member: ids[1], client: "b"), id: s.request())
+        #expect(s.shard.group("g")?.state == .completingRebalance)
+        let parked = s.request()
+        #expect(s.sync(SyncGroupParameters(groupID: "g", generationID: 2, memberID: ids[1]), id: parked) == [])
+        let c = s.join(Script.joinParameters(client: "c"), id: s.request()).joinResponses.first?.1.memberID ?? ""
+        #expect(
+            s.join(Script.joinParameters(member: c, client: "c"), id: s.request()) == [
+                .cancelTimer(.pendingMember(groupID: "g", memberID: c)),
+                .scheduleTimer(.heartbeat(groupID: "g", memberID: c), deadline: s.now + 10),
+                .respondSync(parked, .failure(.rebalanceInProgress)),
+                .cancelTimer(.sync(groupID: "g")),
+                .scheduleTimer(.join(groupID: "g"), deadline: s.now + 30),
+            ])
+        #expect(s.shard.group("g")?.state == .preparingRebalance)
+    }
+
+    @Test func memberExpiringInAStableGroupCancelsTheOpenSyncDeadline() {
+        var s = Script()
+        let ids = s.stableGroup(["a", "b", "c"])
+        _ = s.join(Script.joinParameters(member: ids[0], client: "a"), id: s.request())
+        _ = s.join(Script.joinParameters(member: ids[1], client: "b"), id: s.request())
+        _ = s.join(Script.joinParameters(member: ids[2], client: "c"), id: s.request())
+        _ = s.sync(SyncGroupParameters(groupID: "g", generationID: 2, memberID: ids[0], assignments: []), id: s.request())
+        // Stable, but b and c have not synced yet; c then leaves.
+        #expect(s.shard.group("g")?.state == .stable)
+        let left = s.leave([LeavingMember(memberID: ids[2])])
+        #expect(left.contains(.cancelTimer(.sync(groupID: "g"))))
+        s.advance(seconds: 30)
+        // The old sync deadline is void: nothing is dropped by it during the new join phase.
+        #expect(s.fire(.sync(groupID: "g")) == [])
+    }
 }

@@ -10,9 +10,6 @@ extension ClassicGroup {
         _ request: JoinGroupParameters, requestID: RequestID, newMemberID: String, now: CoordinatorInstant
     ) -> [CoordinatorAction] {
         var actions: [CoordinatorAction] = []
-        guard state != .dead else {
-            return [.respondJoin(requestID, .failure(.unknownMemberID, memberID: request.memberID))]
-        }
         guard acceptsJoiningMember(request.memberID) else {
             // The size limit may have been lowered under existing members: the ones that did not make it
             // back in before the group filled up are dropped (Kafka's rule).

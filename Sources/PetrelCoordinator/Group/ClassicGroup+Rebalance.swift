@@ -22,10 +22,12 @@ extension ClassicGroup {
         }
     }
 
-    /// Enters PreparingRebalance. Members waiting on SyncGroup learn that their generation is void; the
-    /// join phase gets its deadline: the initial delay for an empty group, else the rebalance timeout.
+    /// Enters PreparingRebalance. Members waiting on SyncGroup learn that their generation is void, and
+    /// members yet to sync in it are no longer waited for; the join phase gets its deadline: the initial
+    /// delay for an empty group, else the rebalance timeout.
     mutating func prepareRebalance(now: CoordinatorInstant, actions: inout [CoordinatorAction]) {
         if state == .completingRebalance { abandonAssignment(.rebalanceInProgress, actions: &actions) }
+        clearPendingSync(actions: &actions)
         let phase: JoinPhase
         if state == .empty {
             let delay = config.initialRebalanceDelay
@@ -49,7 +51,6 @@ extension ClassicGroup {
                 members[index].awaitingSync = nil
             }
         }
-        clearPendingSync(actions: &actions)
     }
 
     mutating func clearPendingSync(actions: inout [CoordinatorAction]) {
