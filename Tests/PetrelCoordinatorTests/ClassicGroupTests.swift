@@ -475,6 +475,7 @@ import Testing
                 .cancelTimer(.pendingMember(groupID: "g", memberID: c)),
                 .scheduleTimer(.heartbeat(groupID: "g", memberID: c), deadline: s.now + 10),
                 .respondSync(parked, .failure(.rebalanceInProgress)),
+                .scheduleTimer(.heartbeat(groupID: "g", memberID: ids[1]), deadline: s.now + 10),
                 .cancelTimer(.sync(groupID: "g")),
                 .scheduleTimer(.join(groupID: "g"), deadline: s.now + 30),
             ])

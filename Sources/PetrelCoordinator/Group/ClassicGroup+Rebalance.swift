@@ -26,7 +26,7 @@ extension ClassicGroup {
     /// members yet to sync in it are no longer waited for; the join phase gets its deadline: the initial
     /// delay for an empty group, else the rebalance timeout.
     mutating func prepareRebalance(now: CoordinatorInstant, actions: inout [CoordinatorAction]) {
-        if state == .completingRebalance { abandonAssignment(.rebalanceInProgress, actions: &actions) }
+        if state == .completingRebalance { abandonAssignment(.rebalanceInProgress, now: now, actions: &actions) }
         clearPendingSync(actions: &actions)
         let phase: JoinPhase
         if state == .empty {
@@ -42,13 +42,17 @@ extension ClassicGroup {
     }
 
     /// Kafka's `resetAndPropagateAssignmentError`: clears the assignments of a generation that will not
-    /// become stable and answers parked SyncGroups with `error`.
-    private mutating func abandonAssignment(_ error: KafkaErrorCode, actions: inout [CoordinatorAction]) {
+    /// become stable and answers parked SyncGroups with `error`. Their sessions restart: while parked they
+    /// were not expected to heartbeat.
+    private mutating func abandonAssignment(
+        _ error: KafkaErrorCode, now: CoordinatorInstant, actions: inout [CoordinatorAction]
+    ) {
         for index in members.indices {
             members[index].assignment = []
             if let waiting = members[index].awaitingSync {
                 actions.append(.respondSync(waiting, .failure(error)))
                 members[index].awaitingSync = nil
+                scheduleHeartbeat(at: index, now: now, actions: &actions)
             }
         }
     }
