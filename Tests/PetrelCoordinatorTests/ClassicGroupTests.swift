@@ -288,6 +288,21 @@ import Testing
         #expect(s.shard.group("g")?.members.count == 2)
     }
 
+    @Test func aRestartedStaticMemberFitsIntoAFullGroup() {
+        var config = Script.config
+        config.groupSizeMax = 2
+        var s = Script(config: config)
+        _ = s.stableGroup(["a", "b"], instances: ["instance-a", nil])
+        let rejoin = s.request()
+        #expect(
+            s.join(Script.joinParameters(instance: "instance-a", client: "a"), id: rejoin).joinResponse(rejoin)?
+                .errorCode == KafkaErrorCode.none)
+        let newcomer = s.request()
+        #expect(
+            s.join(Script.joinParameters(instance: "instance-c", client: "c"), id: newcomer)
+                == [.respondJoin(newcomer, .failure(.groupMaxSizeReached, memberID: ""))])
+    }
+
     @Test func initialRebalanceDelayExtendsForNewMembersUpToTheRebalanceTimeout() {
         var s = Script()
         _ = s.join(Script.joinParameters(client: "a", rebalanceSeconds: 5), id: s.request())

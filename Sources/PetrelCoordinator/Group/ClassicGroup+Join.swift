@@ -10,7 +10,7 @@ extension ClassicGroup {
         _ request: JoinGroupParameters, requestID: RequestID, newMemberID: String, now: CoordinatorInstant
     ) -> [CoordinatorAction] {
         var actions: [CoordinatorAction] = []
-        guard acceptsJoiningMember(request.memberID) else {
+        guard acceptsJoiningMember(request) else {
             // The size limit may have been lowered under existing members: the ones that did not make it
             // back in before the group filled up are dropped (Kafka's rule).
             if let index = memberIndex(request.memberID) { removeMember(at: index, now: now, actions: &actions) }
@@ -30,7 +30,12 @@ extension ClassicGroup {
 
     /// Kafka's `acceptJoiningMember`. While preparing a rebalance, members already rejoined count against
     /// `group.max.size` (the group may exceed it after the limit was lowered); otherwise all members do.
-    private func acceptsJoiningMember(_ memberID: String) -> Bool {
+    /// A restarted static member takes its old place, so it never counts as a new one.
+    private func acceptsJoiningMember(_ request: JoinGroupParameters) -> Bool {
+        let memberID = request.memberID
+        if memberID.isEmpty, let groupInstanceID = request.groupInstanceID, staticMemberIndex(groupInstanceID) != nil {
+            return true
+        }
         switch state {
         case .empty, .dead:
             return true
