@@ -115,7 +115,10 @@ import Testing
         let sticky = GroupProtocol(name: "sticky", metadata: [7])
         let ids = s.stableGroup(["a", "b", "c"], protocols: [[range, rr()], [rr(), range], [rr(), sticky, range]])
         #expect(s.shard.group("g")?.protocolName == "roundrobin")
-        #expect(s.shard.describeGroup("g").members.map(\.metadata) == [[9], [9], [9]])
+        let described = s.shard.describeGroup("g")
+        #expect(described.protocolData == "roundrobin")
+        #expect(described.members.map(\.metadata) == [[9], [9], [9]])
+        #expect(described.members.map(\.assignment) == ids.map { Array($0.utf8) })
         // A joiner sharing no protocol with every member is refused.
         let refused = s.request()
         #expect(
@@ -170,6 +173,16 @@ import Testing
             ])
         #expect(s.shard.group("g")?.state == .preparingRebalance)
         #expect(s.heartbeat(ids[0], generation: 1).heartbeatError == .rebalanceInProgress)
+        // Mid-rebalance, DescribeGroups shows who is in but no protocol, metadata or assignment.
+        #expect(
+            s.shard.describeGroup("g")
+                == DescribedGroup(
+                    groupID: "g", state: .preparingRebalance, protocolType: "consumer", protocolData: "",
+                    members: [ids[0], ids[2]].map {
+                        .init(
+                            memberID: $0, groupInstanceID: nil, clientID: $0.hasPrefix("a") ? "a" : "c",
+                            clientHost: "/127.0.0.1", metadata: [], assignment: [])
+                    }))
 
         let left = s.leave([LeavingMember(memberID: ids[0]), LeavingMember(memberID: ids[2]), LeavingMember(memberID: "x")])
         #expect(

@@ -22,6 +22,7 @@ public struct DescribedGroup: Hashable, Sendable {
         public var clientHost: String
         /// The member's metadata for the selected protocol; empty unless the group is Stable.
         public var metadata: [UInt8]
+        /// The member's assignment; empty unless the group is Stable.
         public var assignment: [UInt8]
 
         public init(
@@ -95,7 +96,7 @@ extension GroupCoordinatorShard {
                 DescribedGroup.Member(
                     memberID: member.memberID, groupInstanceID: member.groupInstanceID, clientID: member.clientID,
                     clientHost: member.clientHost, metadata: stableProtocol.flatMap { member.metadata(for: $0) } ?? [],
-                    assignment: member.assignment)
+                    assignment: stableProtocol == nil ? [] : member.assignment)
             })
     }
 
