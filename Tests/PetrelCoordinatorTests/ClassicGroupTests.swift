@@ -184,7 +184,9 @@ import Testing
                             clientHost: "/127.0.0.1", metadata: [], assignment: [])
                     }))
 
-        let left = s.leave([LeavingMember(memberID: ids[0]), LeavingMember(memberID: ids[2]), LeavingMember(memberID: "x")])
+        let left = s.leave([
+            LeavingMember(memberID: ids[0]), LeavingMember(memberID: ids[2]), LeavingMember(memberID: "x"),
+        ])
         #expect(
             left.last
                 == .respondLeave(
@@ -234,8 +236,13 @@ import Testing
 
         let sync = s.request()
         #expect(
-            s.sync(SyncGroupParameters(groupID: "g", generationID: 1, memberID: a2, groupInstanceID: "instance-a"), id: sync)
-                == [.respondSync(sync, SyncGroupResult(protocolType: "consumer", protocolName: "range", assignment: [0xA]))])
+            s.sync(
+                SyncGroupParameters(groupID: "g", generationID: 1, memberID: a2, groupInstanceID: "instance-a"),
+                id: sync)
+                == [
+                    .respondSync(
+                        sync, SyncGroupResult(protocolType: "consumer", protocolName: "range", assignment: [0xA]))
+                ])
         #expect(s.heartbeat(b, generation: 1).heartbeatError == KafkaErrorCode.none)
     }
 
@@ -252,7 +259,9 @@ import Testing
                 == .failure(.fencedInstanceID, memberID: old))
         let sync = s.request()
         #expect(
-            s.sync(SyncGroupParameters(groupID: "g", generationID: 1, memberID: old, groupInstanceID: "instance-a"), id: sync)
+            s.sync(
+                SyncGroupParameters(groupID: "g", generationID: 1, memberID: old, groupInstanceID: "instance-a"),
+                id: sync)
                 == [.respondSync(sync, .failure(.fencedInstanceID))])
         let commit = s.commit(
             OffsetCommitParameters(
@@ -263,7 +272,9 @@ import Testing
             s.leave([LeavingMember(memberID: old, groupInstanceID: "instance-a")]).last
                 == .respondLeave(
                     RequestID(s.nextRequest),
-                    LeaveGroupResult(members: [.init(memberID: old, groupInstanceID: "instance-a", errorCode: .fencedInstanceID)])))
+                    LeaveGroupResult(members: [
+                        .init(memberID: old, groupInstanceID: "instance-a", errorCode: .fencedInstanceID)
+                    ])))
     }
 
     @Test func staticRejoinThatChangesTheProtocolChoiceRebalances() {
@@ -402,9 +413,13 @@ import Testing
         }
         // Round 1: b's subscription metadata changes (owned partitions); the group must rebalance.
         let joinB = s.request()
-        #expect(s.join(Script.joinParameters(member: b, client: "b", protocols: owned(1) + [GroupProtocol(name: "range", metadata: metadata)]), id: joinB) == [
-            .scheduleTimer(.join(groupID: "g"), deadline: s.now + 30)
-        ])
+        #expect(
+            s.join(
+                Script.joinParameters(
+                    member: b, client: "b", protocols: owned(1) + [GroupProtocol(name: "range", metadata: metadata)]),
+                id: joinB) == [
+                    .scheduleTimer(.join(groupID: "g"), deadline: s.now + 30)
+                ])
         #expect(s.heartbeat(a, generation: 1).heartbeatError == .rebalanceInProgress)
         let joinA = s.request()
         let round1 = s.join(Script.joinParameters(member: a, client: "a"), id: joinA)
@@ -418,11 +433,17 @@ import Testing
 
         // Round 2: after revoking, b rejoins at once, during which a is asked to rejoin too.
         let joinB2 = s.request()
-        _ = s.join(Script.joinParameters(member: b, client: "b", protocols: owned(2) + [GroupProtocol(name: "range", metadata: metadata)]), id: joinB2)
+        _ = s.join(
+            Script.joinParameters(
+                member: b, client: "b", protocols: owned(2) + [GroupProtocol(name: "range", metadata: metadata)]),
+            id: joinB2)
         // b retries its join while the rebalance is still preparing: the newer request replaces the older.
         let joinB3 = s.request()
         #expect(
-            s.join(Script.joinParameters(member: b, client: "b", protocols: owned(2) + [GroupProtocol(name: "range", metadata: metadata)]), id: joinB3)
+            s.join(
+                Script.joinParameters(
+                    member: b, client: "b", protocols: owned(2) + [GroupProtocol(name: "range", metadata: metadata)]),
+                id: joinB3)
                 == [.respondJoin(joinB2, .failure(.rebalanceInProgress, memberID: b))])
         #expect(s.heartbeat(a, generation: 2).heartbeatError == .rebalanceInProgress)
         let joinA2 = s.request()
@@ -472,7 +493,9 @@ import Testing
                 == [.respondSync(wrongGeneration, .failure(.illegalGeneration))])
         let wrongProtocol = s.request()
         #expect(
-            s.sync(SyncGroupParameters(groupID: "g", generationID: 1, memberID: ids[0], protocolName: "x"), id: wrongProtocol)
+            s.sync(
+                SyncGroupParameters(groupID: "g", generationID: 1, memberID: ids[0], protocolName: "x"),
+                id: wrongProtocol)
                 == [.respondSync(wrongProtocol, .failure(.inconsistentGroupProtocol))])
     }
 
@@ -516,7 +539,8 @@ import Testing
         _ = s.join(Script.joinParameters(member: ids[0], client: "a"), id: s.request())
         _ = s.join(Script.joinParameters(member: ids[1], client: "b"), id: s.request())
         _ = s.join(Script.joinParameters(member: ids[2], client: "c"), id: s.request())
-        _ = s.sync(SyncGroupParameters(groupID: "g", generationID: 2, memberID: ids[0], assignments: []), id: s.request())
+        _ = s.sync(
+            SyncGroupParameters(groupID: "g", generationID: 2, memberID: ids[0], assignments: []), id: s.request())
         // Stable, but b and c have not synced yet; c then leaves.
         #expect(s.shard.group("g")?.state == .stable)
         let left = s.leave([LeavingMember(memberID: ids[2])])

@@ -106,7 +106,9 @@ import Testing
             case 3, 4:
                 let assignments =
                     client.leader
-                    ? (shard.group("g")?.members.map { SyncGroupParameters.Assignment(memberID: $0.memberID, assignment: [1]) } ?? [])
+                    ? (shard.group("g")?.members.map {
+                        SyncGroupParameters.Assignment(memberID: $0.memberID, assignment: [1])
+                    } ?? [])
                     : []
                 let parameters = SyncGroupParameters(
                     groupID: "g", generationID: client.generation, memberID: client.memberID,
@@ -121,13 +123,14 @@ import Testing
                 let leaving = [LeavingMember(memberID: client.memberID, groupInstanceID: client.instance)]
                 run(shard.leaveGroup(groupID: "g", members: leaving, requestID: newRequest(), now: now))
             case 7:
-                log += shard.commitOffsets(
-                    OffsetCommitParameters(
-                        groupID: "g", generationID: client.generation, memberID: client.memberID,
-                        groupInstanceID: client.instance,
-                        topics: [.init(name: "t0", partitions: [.init(partition: 0, offset: Int64(nextID))])]),
-                    now: now
-                ).records
+                log +=
+                    shard.commitOffsets(
+                        OffsetCommitParameters(
+                            groupID: "g", generationID: client.generation, memberID: client.memberID,
+                            groupInstanceID: client.instance,
+                            topics: [.init(name: "t0", partitions: [.init(partition: 0, offset: Int64(nextID))])]),
+                        now: now
+                    ).records
             default:
                 advance(by: .milliseconds(Int64.random(in: 0..<15_000, using: &rng)))
             }
@@ -196,7 +199,9 @@ import Testing
         #expect(reloaded.offsets == driver.shard.offsets, "seed \(seed): offsets differ after reload")
         // Everyone goes quiet: sessions, join and sync deadlines run out and every parked request is answered.
         for _ in 0..<10 { driver.advance(by: .seconds(3600)) }
-        #expect(driver.outstanding.isEmpty, "seed \(seed): unanswered \(driver.outstanding.sorted { $0.rawValue < $1.rawValue })")
+        #expect(
+            driver.outstanding.isEmpty,
+            "seed \(seed): unanswered \(driver.outstanding.sorted { $0.rawValue < $1.rawValue })")
         #expect(driver.shard.group("g").map { $0.members.isEmpty } ?? true, "seed \(seed): members survived silence")
     }
 }

@@ -22,7 +22,8 @@ import Testing
     @Test func commitThenFetch() {
         var s = Script()
         let ids = s.stableGroup(["a"])
-        let result = s.shard.commitOffsets(commit(generation: 1, member: ids[0], [("t1", 0, 42), ("t1", 1, 7)]), now: s.now)
+        let result = s.shard.commitOffsets(
+            commit(generation: 1, member: ids[0], [("t1", 0, 42), ("t1", 1, 7)]), now: s.now)
         #expect(
             result.records == [
                 .offsetCommit(
@@ -49,7 +50,8 @@ import Testing
         // All topics (OffsetFetch with null topics), sorted.
         #expect(
             s.shard.fetchOffsets(groupID: "g", topics: nil).topics.flatMap { $0.partitions.map(\.offset) } == [42, 7])
-        #expect(s.shard.fetchOffsets(groupID: "unknown", topics: nil) == OffsetFetchResult(groupID: "unknown", topics: []))
+        #expect(
+            s.shard.fetchOffsets(groupID: "unknown", topics: nil) == OffsetFetchResult(groupID: "unknown", topics: []))
     }
 
     @Test func commitWithWrongGenerationIsIllegalGeneration() {
@@ -60,7 +62,9 @@ import Testing
         // Generation -1 without a member id is only allowed while the group has no members.
         #expect(errors(s.commit(commit([("t1", 0, 1)]))) == [.unknownMemberID])
         // A group that has no membership state only takes commits from outside group management.
-        #expect(errors(s.commit(commit(group: "other", generation: 3, member: "m", [("t1", 0, 1)]))) == [.illegalGeneration])
+        #expect(
+            errors(s.commit(commit(group: "other", generation: 3, member: "m", [("t1", 0, 1)]))) == [.illegalGeneration]
+        )
         #expect(s.shard.fetchOffsets(groupID: "g", topics: nil).topics.isEmpty)
     }
 
@@ -110,7 +114,9 @@ import Testing
         #expect(s.shard.fetchOffsets(groupID: "simple", topics: nil).topics.first?.partitions.map(\.partition) == [1])
         s.advance(seconds: 1800)
         #expect(
-            s.fire(.offsetExpiration).appendedRecords == [.offsetCommit(groupID: "simple", topic: "t1", partition: 1, nil)])
+            s.fire(.offsetExpiration).appendedRecords == [
+                .offsetCommit(groupID: "simple", topic: "t1", partition: 1, nil)
+            ])
         #expect(s.shard.listGroups() == [])
     }
 
@@ -143,7 +149,9 @@ import Testing
         _ = s.commit(commit(generation: 1, member: ids[0], [("t1", 0, 5), ("old-topic", 0, 9)]))
         s.advance(seconds: 3600)
         #expect(
-            s.fire(.offsetExpiration).appendedRecords == [.offsetCommit(groupID: "g", topic: "old-topic", partition: 0, nil)])
+            s.fire(.offsetExpiration).appendedRecords == [
+                .offsetCommit(groupID: "g", topic: "old-topic", partition: 0, nil)
+            ])
     }
 
     @Test func explicitRetentionTimeWins() {
@@ -180,7 +188,8 @@ import Testing
         let ids = s.stableGroup(["a"])
         _ = s.commit(commit(generation: 1, member: ids[0], [("t1", 0, 5), ("t2", 0, 6)]))
         let result = s.shard.deleteOffsets(
-            groupID: "g", topics: [TopicPartitions(name: "t1", partitions: [0]), TopicPartitions(name: "t2", partitions: [0, 1])])
+            groupID: "g",
+            topics: [TopicPartitions(name: "t1", partitions: [0]), TopicPartitions(name: "t2", partitions: [0, 1])])
         #expect(result.records == [.offsetCommit(groupID: "g", topic: "t2", partition: 0, nil)])
         #expect(errors(result.response) == [.groupSubscribedToTopic, .none, .none])
         #expect(s.shard.deleteOffsets(groupID: "missing", topics: []).response.errorCode == .groupIDNotFound)
@@ -189,11 +198,16 @@ import Testing
     @Test func everyOperationWaitsForTheLoad() {
         let shard = GroupCoordinatorShard(partition: 3, memberIDSeed: 1)
         var loading = shard
-        #expect(loading.commitOffsets(commit([("t", 0, 1)]), now: t0).response.topics.first?.partitions.first?.errorCode == .coordinatorLoadInProgress)
+        #expect(
+            loading.commitOffsets(commit([("t", 0, 1)]), now: t0).response.topics.first?.partitions.first?.errorCode
+                == .coordinatorLoadInProgress)
         #expect(shard.fetchOffsets(groupID: "g", topics: nil).errorCode == .coordinatorLoadInProgress)
         #expect(shard.describeGroup("g").errorCode == .coordinatorLoadInProgress)
         #expect(loading.deleteGroups(["g"]).response.map(\.errorCode) == [.coordinatorLoadInProgress])
-        #expect(loading.heartbeat(HeartbeatParameters(groupID: "g", generationID: 1, memberID: "m"), requestID: RequestID(1), now: t0) == [.respondHeartbeat(RequestID(1), .coordinatorLoadInProgress)])
+        #expect(
+            loading.heartbeat(
+                HeartbeatParameters(groupID: "g", generationID: 1, memberID: "m"), requestID: RequestID(1), now: t0)
+                == [.respondHeartbeat(RequestID(1), .coordinatorLoadInProgress)])
         #expect(loading.timerFired(.offsetExpiration, now: t0) == [])
     }
 }

@@ -9,7 +9,7 @@ import Testing
             [
                 "\(listed)", "\(shard.describeGroup(listed.groupID))",
                 "\(shard.fetchOffsets(groupID: listed.groupID, topics: nil))",
-                "\(shard.group(listed.groupID).map { ($0.generationID, $0.leaderID ?? "-", $0.currentStateTimestamp as Any) } as Any)",
+                "\(shard.group(listed.groupID)?.snapshot as Any)",
             ]
         }
     }
@@ -35,7 +35,9 @@ import Testing
         _ = s.commit(offsets(gone[0], generation: 1, 4, group: "gone"))
         _ = s.leave([LeavingMember(memberID: gone[0])], group: "gone")
         s.log += s.shard.deleteGroups(["gone"]).records
-        _ = s.commit(OffsetCommitParameters(groupID: "simple", topics: [.init(name: "t9", partitions: [.init(partition: 2, offset: 99)])]))
+        _ = s.commit(
+            OffsetCommitParameters(
+                groupID: "simple", topics: [.init(name: "t9", partitions: [.init(partition: 2, offset: 99)])]))
 
         var loaded = GroupCoordinatorShard(partition: 12, config: Script.config, memberIDSeed: 77)
         for record in s.log { loaded.replay(record) }
@@ -61,11 +63,19 @@ import Testing
         _ = loaded.completeLoad(now: s.now)
         #expect(loaded.group("g")?.state == .stable)
         #expect(
-            loaded.heartbeat(HeartbeatParameters(groupID: "g", generationID: 1, memberID: ids[1]), requestID: RequestID(1), now: s.now)
-                .last == .respondHeartbeat(RequestID(1), .none))
+            loaded.heartbeat(
+                HeartbeatParameters(groupID: "g", generationID: 1, memberID: ids[1]), requestID: RequestID(1),
+                now: s.now
+            )
+            .last == .respondHeartbeat(RequestID(1), .none))
         #expect(
-            loaded.syncGroup(SyncGroupParameters(groupID: "g", generationID: 1, memberID: ids[1]), requestID: RequestID(2), now: s.now)
-                == [.respondSync(RequestID(2), SyncGroupResult(protocolType: "consumer", protocolName: "range", assignment: [2]))])
+            loaded.syncGroup(
+                SyncGroupParameters(groupID: "g", generationID: 1, memberID: ids[1]), requestID: RequestID(2),
+                now: s.now)
+                == [
+                    .respondSync(
+                        RequestID(2), SyncGroupResult(protocolType: "consumer", protocolName: "range", assignment: [2]))
+                ])
         // A member that never heartbeats to the new coordinator expires after its session.
         let expired = loaded.timerFired(.heartbeat(groupID: "g", memberID: ids[0]), now: s.now + 10)
         #expect(expired.first == .cancelTimer(.heartbeat(groupID: "g", memberID: ids[0])))

@@ -169,7 +169,9 @@ extension ClassicGroup {
 
     /// The join deadline passed. The initial delay is extended while new members keep arriving, up to the
     /// rebalance timeout; otherwise the join phase ends with whoever rejoined.
-    private mutating func joinPhaseEnded(_ phase: JoinPhase, now: CoordinatorInstant, actions: inout [CoordinatorAction]) {
+    private mutating func joinPhaseEnded(
+        _ phase: JoinPhase, now: CoordinatorInstant, actions: inout [CoordinatorAction]
+    ) {
         if case .initialDelay(_, let remaining) = phase, newMemberAdded, remaining > .zero {
             newMemberAdded = false
             let delay = min(config.initialRebalanceDelay, remaining)

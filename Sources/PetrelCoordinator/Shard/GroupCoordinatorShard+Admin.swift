@@ -102,7 +102,9 @@ extension GroupCoordinatorShard {
 
     /// DeleteGroups: only groups without members can go. Writes tombstones for every committed offset and
     /// for the group itself; answer once they are durable.
-    public mutating func deleteGroups(_ groupIDs: [String]) -> CoordinatorResult<[(groupID: String, errorCode: KafkaErrorCode)]> {
+    public mutating func deleteGroups(_ groupIDs: [String]) -> CoordinatorResult<
+        [(groupID: String, errorCode: KafkaErrorCode)]
+    > {
         var records: [CoordinatorRecord] = []
         var results: [(groupID: String, errorCode: KafkaErrorCode)] = []
         for groupID in groupIDs {

@@ -60,7 +60,8 @@ extension GroupCoordinatorShard {
         let requested =
             topics
             ?? Dictionary(grouping: committed.keys.sorted(), by: \.topic).keys.sorted().map { name in
-                TopicPartitions(name: name, partitions: committed.keys.filter { $0.topic == name }.map(\.partition).sorted())
+                TopicPartitions(
+                    name: name, partitions: committed.keys.filter { $0.topic == name }.map(\.partition).sorted())
             }
         return OffsetFetchResult(
             groupID: groupID,
@@ -73,7 +74,8 @@ extension GroupCoordinatorShard {
 
     /// OffsetDelete: removes committed offsets of topics the group no longer consumes. A group with members
     /// must use the consumer protocol, and partitions of topics its members subscribe to are refused.
-    public mutating func deleteOffsets(groupID: String, topics: [TopicPartitions]) -> CoordinatorResult<PartitionErrors> {
+    public mutating func deleteOffsets(groupID: String, topics: [TopicPartitions]) -> CoordinatorResult<PartitionErrors>
+    {
         let group = groups[groupID]
         let groupError: KafkaErrorCode =
             if isLoading {

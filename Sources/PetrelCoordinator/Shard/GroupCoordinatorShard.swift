@@ -81,7 +81,8 @@ public struct GroupCoordinatorShard: Sendable {
             }
         if let failure { return [.respondJoin(requestID, .failure(failure, memberID: request.memberID))] }
         let newMemberID = request.memberID.isEmpty ? memberIDs.next(clientID: request.clientID) : ""
-        var group = groups.removeValue(forKey: request.groupID)
+        var group =
+            groups.removeValue(forKey: request.groupID)
             ?? ClassicGroup(groupID: request.groupID, config: config)
         defer { groups[request.groupID] = group }
         return group.join(request, requestID: requestID, newMemberID: newMemberID, now: now)
