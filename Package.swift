@@ -33,11 +33,16 @@ let package = Package(
         ),
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
-        .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
+        .testTarget(name: "PetrelProtocolTests", dependencies: [
+            "PetrelProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        // The protocol code generator (`make protocol`): Kafka JSON specs -> Sources/PetrelProtocol/Generated.
+        .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
+        .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),
         // Group coordinator (classic protocol) and __consumer_offsets; pure state, the broker drives it.
         .target(
             name: "PetrelCoordinator", dependencies: ["PetrelProtocol", nioCore], exclude: ["README.md"],
             swiftSettings: strict),
-        .testTarget(name: "PetrelCoordinatorTests", dependencies: ["PetrelCoordinator", nioCore]),
+        .testTarget(name: "PetrelCoordinatorTests", dependencies: ["PetrelCoordinator", "PetrelProtocol", nioCore]),
     ]
 )

@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 @testable import PetrelCoordinator
 
 let t0 = CoordinatorInstant(millisecondsSinceEpoch: 1_700_000_000_000)

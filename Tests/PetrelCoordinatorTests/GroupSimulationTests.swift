@@ -1,3 +1,4 @@
+import PetrelProtocol
 import Testing
 
 @testable import PetrelCoordinator

@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 extension ClassicGroup {
     /// JoinGroup for this group. The shard has already checked the group id, the session timeout range and
     /// that a member id is only sent to an existing group. `newMemberID` is the id this join gets if the

@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 extension ClassicGroup {
     /// SyncGroup. Followers park until the leader's SyncGroup brings the assignments; the leader's makes the
     /// group Stable and persists it, and every parked SyncGroup is answered once that record is durable.

@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 extension ClassicGroup {
     func heartbeatTimer(_ memberID: String) -> CoordinatorTimer {
         .heartbeat(groupID: groupID, memberID: memberID)

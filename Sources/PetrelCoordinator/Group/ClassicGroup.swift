@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 /// A classic (pre-KIP-848) consumer group as a plain value: membership, generation, selected protocol and
 /// the rebalance in progress, driven by `join`, `sync`, `heartbeat`, `leave` and `timerFired`, each taking
 /// `now` and returning the actions its driver must run. No I/O, clock or logging inside.

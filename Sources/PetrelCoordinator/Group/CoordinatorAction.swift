@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 /// A timer the coordinator asks its driver to run. Scheduling an id that is already scheduled moves it.
 ///
 /// Stale fires are harmless: every handler re-checks its own deadline against `now`, so a driver may skip

@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 /// The coordinator's view of the classic group APIs, independent of wire versions.
 ///
 /// Handlers translate Kafka's JoinGroup/SyncGroup/Heartbeat/LeaveGroup messages to these and back; timeouts

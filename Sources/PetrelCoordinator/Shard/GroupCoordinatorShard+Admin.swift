@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 /// ListGroups, DescribeGroups and DeleteGroups.
 public struct ListedGroup: Hashable, Sendable {
     public var groupID: String

@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 extension GroupCoordinatorShard {
     /// OffsetCommit: validates the committer against the group, then writes one `OffsetCommitValue` per
     /// partition. Answer with the response once the records are durable.

@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 /// The group coordinator for one `__consumer_offsets` partition: every classic group that hashes to it
 /// (see `GroupCoordinatorPartitioner`) and their committed offsets.
 ///

@@ -1,3 +1,5 @@
+import PetrelProtocol
+
 /// The coordinator's view of OffsetCommit, OffsetFetch and OffsetDelete, independent of wire versions.
 
 public struct OffsetCommitParameters: Hashable, Sendable {
