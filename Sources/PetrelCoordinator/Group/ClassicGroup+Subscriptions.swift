@@ -1,4 +1,5 @@
 import NIOCore
+import PetrelProtocol
 
 extension ClassicGroup {
     /// The protocol type of Kafka consumers; only its subscriptions are understood by the coordinator.
@@ -12,28 +13,22 @@ extension ClassicGroup {
         var topics: Set<String> = []
         for member in members {
             guard let metadata = member.metadata(for: protocolName),
-                let memberTopics = Self.subscriptionTopics(metadata)
+                let subscription = try? Self.decodeSubscription(metadata)
             else { return nil }
-            topics.formUnion(memberTopics)
+            topics.formUnion(subscription.topics)
         }
         return topics
     }
 
-    /// The leading `Topics` array of `ConsumerProtocolSubscription` (versions 0-3, not flexible): int16
-    /// version, int32 count, then int16-length strings. Later fields are not needed here.
-    static func subscriptionTopics(_ metadata: [UInt8]) -> [String]? {
-        var buffer = ByteBuffer(bytes: metadata)
-        guard let version = buffer.readInteger(as: Int16.self), version >= 0,
-            let count = buffer.readInteger(as: Int32.self), count >= 0, Int(count) <= buffer.readableBytes / 2
-        else { return nil }
-        var topics: [String] = []
-        topics.reserveCapacity(Int(count))
-        for _ in 0..<count {
-            guard let length = buffer.readInteger(as: Int16.self), length >= 0,
-                let topic = buffer.readString(length: Int(length))
-            else { return nil }
-            topics.append(topic)
-        }
-        return topics
+    /// Consumer protocol metadata is an int16 version followed by the subscription at that version.
+    /// Versions newer than the spec's are read as the newest known one (Kafka's rule for this schema: later
+    /// versions only append fields).
+    private static func decodeSubscription(_ metadata: [UInt8]) throws(KafkaCodecError)
+        -> ConsumerProtocolSubscription
+    {
+        var reader = KafkaReader(buffer: ByteBuffer(bytes: metadata))
+        let version = try reader.readInt16("version")
+        let known = ConsumerProtocolSubscription.versions
+        return try ConsumerProtocolSubscription(from: &reader, version: min(max(version, known.lowerBound), known.upperBound))
     }
 }
