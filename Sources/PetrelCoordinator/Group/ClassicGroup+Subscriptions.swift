@@ -29,6 +29,7 @@ extension ClassicGroup {
         var reader = KafkaReader(buffer: ByteBuffer(bytes: metadata))
         let version = try reader.readInt16("version")
         let known = ConsumerProtocolSubscription.versions
-        return try ConsumerProtocolSubscription(from: &reader, version: min(max(version, known.lowerBound), known.upperBound))
+        return try ConsumerProtocolSubscription(
+            from: &reader, version: min(max(version, known.lowerBound), known.upperBound))
     }
 }

@@ -9,7 +9,10 @@ extension OffsetFetchRequest {
             return [(groupID, version >= 2 ? requested : requested ?? [])]
         }
         return groups.map { group in
-            (group.groupID, group.topics.map { $0.map { TopicPartitions(name: $0.name, partitions: $0.partitionIndexes) } })
+            (
+                group.groupID,
+                group.topics.map { $0.map { TopicPartitions(name: $0.name, partitions: $0.partitionIndexes) } }
+            )
         }
     }
 }

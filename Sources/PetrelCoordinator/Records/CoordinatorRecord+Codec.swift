@@ -26,14 +26,16 @@ extension CoordinatorRecord {
                 value.expireTimestamp = committed.expireTimestamp?.millisecondsSinceEpoch ?? -1
                 return try Self.prefixed(value, version: committed.expireTimestamp == nil ? 3 : 1)
             }
-            return CoordinatorRecordBytes(key: try Self.prefixed(key, version: Self.offsetCommitKeyVersion), value: value)
+            return CoordinatorRecordBytes(
+                key: try Self.prefixed(key, version: Self.offsetCommitKeyVersion), value: value)
         case .groupMetadata(let groupID, let snapshot):
             var key = GroupMetadataKey()
             key.group = groupID
             let value = try snapshot.map { snapshot throws(KafkaCodecError) in
                 try Self.prefixed(GroupMetadataValue(snapshot), version: 3)
             }
-            return CoordinatorRecordBytes(key: try Self.prefixed(key, version: Self.groupMetadataKeyVersion), value: value)
+            return CoordinatorRecordBytes(
+                key: try Self.prefixed(key, version: Self.groupMetadataKeyVersion), value: value)
         }
     }
 
