@@ -93,4 +93,22 @@ import Testing
         for record in s.log { s.shard.replay(record) }
         #expect(s.shard.group("g") == during)
     }
+
+    @Test func unloadAnswersParkedRequestsAndCancelsTimers() {
+        var s = Script()
+        let ids = s.stableGroup(["a", "b"])
+        let parked = s.request()
+        _ = s.join(Script.joinParameters(member: ids[0], client: "a"), id: parked)
+        #expect(
+            s.shard.unload() == [
+                .respondJoin(parked, .failure(.notCoordinator, memberID: ids[0])),
+                .cancelTimer(.heartbeat(groupID: "g", memberID: ids[0])),
+                .cancelTimer(.heartbeat(groupID: "g", memberID: ids[1])),
+                .cancelTimer(.join(groupID: "g")),
+                .cancelTimer(.sync(groupID: "g")),
+                .cancelTimer(.offsetExpiration),
+            ])
+        #expect(s.shard.isLoading)
+        #expect(s.shard.listGroups().isEmpty)
+    }
 }

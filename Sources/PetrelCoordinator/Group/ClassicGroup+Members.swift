@@ -196,6 +196,29 @@ extension ClassicGroup {
         prepareRebalance(now: now, actions: &actions)
     }
 
+    /// The coordinator moves away: parked requests learn NOT_COORDINATOR (their clients look the coordinator
+    /// up again) and every timer of the group is cancelled.
+    mutating func unload() -> [CoordinatorAction] {
+        var actions: [CoordinatorAction] = []
+        for index in members.indices {
+            if let waiting = members[index].awaitingJoin {
+                actions.append(.respondJoin(waiting, .failure(.notCoordinator, memberID: members[index].memberID)))
+                members[index].awaitingJoin = nil
+            }
+            if let waiting = members[index].awaitingSync {
+                actions.append(.respondSync(waiting, .failure(.notCoordinator)))
+                members[index].awaitingSync = nil
+            }
+            actions.append(.cancelTimer(heartbeatTimer(members[index].memberID)))
+        }
+        for memberID in pendingMembers.keys.sorted() {
+            actions.append(.cancelTimer(.pendingMember(groupID: groupID, memberID: memberID)))
+        }
+        actions.append(.cancelTimer(.join(groupID: groupID)))
+        actions.append(.cancelTimer(.sync(groupID: groupID)))
+        return actions
+    }
+
     /// After loading, every member gets a full session to heartbeat to this coordinator.
     mutating func loadCompleted(now: CoordinatorInstant) -> [CoordinatorAction] {
         var actions: [CoordinatorAction] = []

@@ -5,7 +5,8 @@ import PetrelProtocol
 ///
 /// Lifecycle: created when this broker becomes leader of the partition, in the loading state, where every
 /// operation answers COORDINATOR_LOAD_IN_PROGRESS. The driver reads the partition from its start and feeds
-/// each record to `replay(_:)`, then calls `completeLoad(now:)`. It drops the shard when leadership moves.
+/// each record to `replay(_:)`, then calls `completeLoad(now:)`. When leadership moves it runs `unload()`
+/// and drops the shard.
 ///
 /// Like Kafka's `CoordinatorShard`, offset and deletion operations produce records and change state only by
 /// replaying them, so serving a request and loading the log share one path; their responses must wait
@@ -58,6 +59,20 @@ public struct GroupCoordinatorShard: Sendable {
             if let loaded = groups[groupID]?.loadCompleted(now: now) { actions += loaded }
         }
         actions.append(.scheduleTimer(.offsetExpiration, deadline: now + config.offsetsRetentionCheckInterval))
+        return actions
+    }
+
+    /// This broker no longer leads the partition: answers every parked JoinGroup/SyncGroup with
+    /// NOT_COORDINATOR and cancels every timer. The shard is dropped afterwards; a new leader loads its own.
+    public mutating func unload() -> [CoordinatorAction] {
+        var actions: [CoordinatorAction] = []
+        for groupID in groups.keys.sorted() {
+            if let unloaded = groups[groupID]?.unload() { actions += unloaded }
+        }
+        actions.append(.cancelTimer(.offsetExpiration))
+        groups = [:]
+        offsets = [:]
+        isLoading = true
         return actions
     }
 
