@@ -208,7 +208,14 @@ import Testing
         #expect(
             loading.heartbeat(
                 HeartbeatParameters(groupID: "g", generationID: 1, memberID: "m"), requestID: RequestID(1), now: t0)
-                == [.respondHeartbeat(RequestID(1), .coordinatorLoadInProgress)])
+                == [.respondHeartbeat(RequestID(1), .none)])
+        #expect(
+            loading.syncGroup(
+                SyncGroupParameters(groupID: "g", generationID: 1, memberID: "m"), requestID: RequestID(2), now: t0)
+                == [.respondSync(RequestID(2), .failure(.rebalanceInProgress))])
+        #expect(
+            loading.joinGroup(Script.joinParameters(client: "c"), requestID: RequestID(3), now: t0)
+                == [.respondJoin(RequestID(3), .failure(.coordinatorLoadInProgress, memberID: ""))])
         #expect(loading.timerFired(.offsetExpiration, now: t0) == [])
     }
 }

@@ -106,18 +106,24 @@ public struct GroupCoordinatorShard: Sendable {
     }
 
     /// SyncGroup. The response arrives as a `.respondSync` action, possibly inside `.appendRecords`.
+    /// While loading, the rebalance in progress is lost: REBALANCE_IN_PROGRESS sends the member back to
+    /// JoinGroup (Kafka's answer; older clients do not expect COORDINATOR_LOAD_IN_PROGRESS here).
     public mutating func syncGroup(
         _ request: SyncGroupParameters, requestID: RequestID, now: CoordinatorInstant
     ) -> [CoordinatorAction] {
-        withGroup(request.groupID, ifMissing: [.respondSync(requestID, .failure(unknownGroupError))]) {
+        let missing: KafkaErrorCode = isLoading ? .rebalanceInProgress : .unknownMemberID
+        return withGroup(request.groupID, ifMissing: [.respondSync(requestID, .failure(missing))]) {
             $0.sync(request, requestID: requestID, now: now)
         }
     }
 
+    /// Heartbeat. While loading, members are told all is well (Kafka's answer), so a coordinator move
+    /// does not make a stable group rebalance.
     public mutating func heartbeat(
         _ request: HeartbeatParameters, requestID: RequestID, now: CoordinatorInstant
     ) -> [CoordinatorAction] {
-        withGroup(request.groupID, ifMissing: [.respondHeartbeat(requestID, unknownGroupError)]) {
+        let missing: KafkaErrorCode = isLoading ? .none : .unknownMemberID
+        return withGroup(request.groupID, ifMissing: [.respondHeartbeat(requestID, missing)]) {
             $0.heartbeat(request, requestID: requestID, now: now)
         }
     }
@@ -150,10 +156,6 @@ public struct GroupCoordinatorShard: Sendable {
         case .heartbeat(let groupID, _), .pendingMember(let groupID, _), .join(let groupID), .sync(let groupID):
             return withGroup(groupID, ifMissing: []) { $0.timerFired(timer, now: now) }
         }
-    }
-
-    private var unknownGroupError: KafkaErrorCode {
-        isLoading ? .coordinatorLoadInProgress : .unknownMemberID
     }
 
     /// Runs `body` on the group in place (taken out of the dictionary so it is not copied).
