@@ -242,7 +242,8 @@ import Testing
                 id: sync)
                 == [
                     .respondSync(
-                        sync, SyncGroupResult(protocolType: "consumer", protocolName: "range", assignment: [0xA]))
+                        sync, SyncGroupResult(protocolType: "consumer", protocolName: "range", assignment: [0xA])),
+                    .scheduleTimer(.heartbeat(groupID: "g", memberID: a2), deadline: s.now + 10),
                 ])
         #expect(s.heartbeat(b, generation: 1).heartbeatError == KafkaErrorCode.none)
     }

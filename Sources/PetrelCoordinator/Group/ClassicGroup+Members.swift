@@ -39,6 +39,7 @@ extension ClassicGroup {
         case .stable:
             markSynced(request.memberID, actions: &actions)
             actions.append(.respondSync(requestID, syncResult(for: members[index])))
+            scheduleHeartbeat(at: index, now: now, actions: &actions)
         }
         return actions
     }

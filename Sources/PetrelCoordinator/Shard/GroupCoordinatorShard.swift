@@ -128,16 +128,19 @@ public struct GroupCoordinatorShard: Sendable {
         }
     }
 
-    /// LeaveGroup. For a group that does not exist each member gets UNKNOWN_MEMBER_ID (Kafka's answer).
+    /// LeaveGroup. For a group that does not exist each member gets UNKNOWN_MEMBER_ID (Kafka's answer); while
+    /// loading, the whole request gets COORDINATOR_LOAD_IN_PROGRESS.
     public mutating func leaveGroup(
         groupID: String, members: [LeavingMember], requestID: RequestID, now: CoordinatorInstant
     ) -> [CoordinatorAction] {
-        let unknown = LeaveGroupResult(
-            errorCode: isLoading ? .coordinatorLoadInProgress : .none,
-            members: members.map {
-                LeaveGroupResult.Member(
-                    memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, errorCode: .unknownMemberID)
-            })
+        let unknown =
+            isLoading
+            ? LeaveGroupResult(errorCode: .coordinatorLoadInProgress, members: [])
+            : LeaveGroupResult(
+                members: members.map {
+                    LeaveGroupResult.Member(
+                        memberID: $0.memberID, groupInstanceID: $0.groupInstanceID, errorCode: .unknownMemberID)
+                })
         return withGroup(groupID, ifMissing: [.respondLeave(requestID, unknown)]) {
             $0.leave(members, requestID: requestID, now: now)
         }
