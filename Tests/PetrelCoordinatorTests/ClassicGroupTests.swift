@@ -23,7 +23,8 @@ import Testing
         #expect(
             s.join(Script.joinParameters(member: a, client: "a"), id: r2) == [
                 .cancelTimer(.pendingMember(groupID: "g", memberID: a)),
-                .scheduleTimer(.heartbeat(groupID: "g", memberID: a), deadline: t0 + 10),
+                // Until its first JoinGroup response a member cannot heartbeat: the new-member timeout guards it.
+                .scheduleTimer(.heartbeat(groupID: "g", memberID: a), deadline: t0 + 300),
                 .scheduleTimer(.join(groupID: "g"), deadline: t0 + 3),
             ])
         #expect(s.shard.group("g")?.state == .preparingRebalance)
@@ -33,7 +34,7 @@ import Testing
         let r3 = s.request()
         #expect(s.join(Script.joinParameters(client: "b"), id: r3).joinResponse(r3)?.errorCode == .memberIDRequired)
         let r4 = s.request()
-        // b joins a group that was never stable: the new-member timeout guards it, and it extends the delay.
+        // b arrives during the initial delay and extends it.
         #expect(
             s.join(Script.joinParameters(member: b, client: "b"), id: r4) == [
                 .cancelTimer(.pendingMember(groupID: "g", memberID: b)),
@@ -526,7 +527,7 @@ import Testing
         #expect(
             s.join(Script.joinParameters(member: c, client: "c"), id: s.request()) == [
                 .cancelTimer(.pendingMember(groupID: "g", memberID: c)),
-                .scheduleTimer(.heartbeat(groupID: "g", memberID: c), deadline: s.now + 10),
+                .scheduleTimer(.heartbeat(groupID: "g", memberID: c), deadline: s.now + 300),
                 .respondSync(parked, .failure(.rebalanceInProgress)),
                 .scheduleTimer(.heartbeat(groupID: "g", memberID: ids[1]), deadline: s.now + 10),
                 .cancelTimer(.sync(groupID: "g")),
@@ -550,5 +551,24 @@ import Testing
         s.advance(seconds: 30)
         // The old sync deadline is void: nothing is dropped by it during the new join phase.
         #expect(s.fire(.sync(groupID: "g")) == [])
+    }
+
+    @Test func aNewMemberParkedPastTheNewMemberTimeoutIsDropped() {
+        var s = Script()
+        let a = s.stableGroup(["a"])[0]
+        let b = s.join(Script.joinParameters(client: "b"), id: s.request()).joinResponses.first?.1.memberID ?? ""
+        let parked = s.request()
+        _ = s.join(Script.joinParameters(member: b, client: "b", rebalanceSeconds: 600), id: parked)
+        // a keeps heartbeating but never rejoins, so the join phase runs for the 600 s rebalance timeout.
+        for _ in 0..<30 {
+            s.advance(seconds: 10)
+            #expect(s.heartbeat(a, generation: 1).heartbeatError == .rebalanceInProgress)
+        }
+        #expect(
+            s.fire(.heartbeat(groupID: "g", memberID: b)) == [
+                .respondJoin(parked, .failure(.unknownMemberID, memberID: "")),
+                .cancelTimer(.heartbeat(groupID: "g", memberID: b)),
+            ])
+        #expect(s.shard.group("g")?.members.map(\.memberID) == [a])
     }
 }

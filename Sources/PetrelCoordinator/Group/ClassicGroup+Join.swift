@@ -117,14 +117,13 @@ extension ClassicGroup {
         actions: inout [CoordinatorAction]
     ) {
         if members.isEmpty { protocolType = request.protocolType }
-        // A member of a group that never completed a rebalance cannot heartbeat yet; give it the longer
-        // new-member timeout, and let it extend the initial delay.
-        let isNew = state == .preparingRebalance && generationID == 0
-        if isNew { newMemberAdded = true }
+        // Arriving during the initial delay extends it.
+        if state == .preparingRebalance && generationID == 0 { newMemberAdded = true }
+        // A new member cannot heartbeat before its first JoinGroup response, and a client that gave up on a
+        // long join may retry under a new id: its parked join is bounded by the new-member timeout instead.
         var member = ClassicGroupMember(
-            memberID: memberID, joining: request,
-            heartbeatDeadline: now + (isNew ? config.newMemberJoinTimeout : request.sessionTimeout))
-        member.isNew = isNew
+            memberID: memberID, joining: request, heartbeatDeadline: now + config.newMemberJoinTimeout)
+        member.isNew = true
         member.awaitingJoin = requestID
         members.append(member)
         if leaderID == nil { leaderID = memberID }

@@ -131,7 +131,8 @@ extension ClassicGroup {
     mutating func detachMember(at index: Int, actions: inout [CoordinatorAction]) {
         let member = members.remove(at: index)
         if let waiting = member.awaitingJoin {
-            actions.append(.respondJoin(waiting, .failure(.unknownMemberID, memberID: member.memberID)))
+            // Kafka answers with an empty member id: the client rejoins as a new member.
+            actions.append(.respondJoin(waiting, .failure(.unknownMemberID, memberID: "")))
         }
         if let waiting = member.awaitingSync {
             actions.append(.respondSync(waiting, .failure(.unknownMemberID)))
