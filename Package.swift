@@ -43,6 +43,8 @@ let package = Package(
         .target(
             name: "PetrelCoordinator", dependencies: ["PetrelProtocol", nioCore], exclude: ["README.md"],
             swiftSettings: strict),
-        .testTarget(name: "PetrelCoordinatorTests", dependencies: ["PetrelCoordinator", "PetrelProtocol", nioCore]),
+        .testTarget(
+            name: "PetrelCoordinatorTests", dependencies: ["PetrelCoordinator", "PetrelProtocol", nioCore],
+            swiftSettings: strict),
     ]
 )

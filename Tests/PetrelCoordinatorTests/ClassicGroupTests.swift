@@ -571,4 +571,23 @@ import Testing
             ])
         #expect(s.shard.group("g")?.members.map(\.memberID) == [a])
     }
+
+    @Test func restartedStaticLeaderOnV9IsToldToSkipTheAssignment() {
+        var s = Script()
+        let ids = s.stableGroup(["a", "b"], instances: ["instance-a", nil])
+        let a2 = s.expectedMemberID("a")
+        var parameters = Script.joinParameters(instance: "instance-a", client: "a")
+        parameters.supportsSkippingAssignment = true
+        let rejoin = s.request()
+        #expect(
+            s.join(parameters, id: rejoin).joinResponse(rejoin)
+                == JoinGroupResult(
+                    generationID: 1, protocolType: "consumer", protocolName: "range", leader: a2,
+                    skipAssignment: true, memberID: a2,
+                    members: [
+                        .init(memberID: a2, groupInstanceID: "instance-a", metadata: metadata),
+                        .init(memberID: ids[1], groupInstanceID: nil, metadata: metadata),
+                    ]))
+        #expect(s.shard.group("g")?.state == .stable)
+    }
 }

@@ -112,4 +112,26 @@ import Testing
         #expect(s.shard.isLoading)
         #expect(s.shard.listGroups().isEmpty)
     }
+
+    @Test func aGroupOverTheLoweredMaxSizeRebalancesAfterLoad() {
+        var s = Script()
+        let ids = s.stableGroup(["a", "b", "c"])
+        var config = Script.config
+        config.groupSizeMax = 2
+        var loaded = GroupCoordinatorShard(partition: 12, config: config, memberIDSeed: 77)
+        s.log.forEach { loaded.replay($0) }
+        #expect(loaded.completeLoad(now: s.now).contains(.scheduleTimer(.join(groupID: "g"), deadline: s.now + 30)))
+        #expect(loaded.group("g")?.state == .preparingRebalance)
+        var actions: [CoordinatorAction] = []
+        for (index, client) in ["a", "b", "c"].enumerated() {
+            actions += loaded.joinGroup(
+                Script.joinParameters(member: ids[index], client: client), requestID: RequestID(UInt64(index)),
+                now: s.now)
+        }
+        // c finds the group full and is dropped, which lets a and b complete the join phase.
+        #expect(
+            (0..<3).map { actions.joinResponse(RequestID(UInt64($0)))?.errorCode }
+                == [KafkaErrorCode.none, KafkaErrorCode.none, .groupMaxSizeReached])
+        #expect(loaded.group("g")?.members.map(\.memberID) == [ids[0], ids[1]])
+    }
 }

@@ -160,8 +160,9 @@ extension ClassicGroup {
     /// KIP-345: a static member that restarts joins with its instance id and no member id. It takes over
     /// the old member's place under a new id; the old id is fenced. In a Stable group whose protocol choice
     /// does not change, it gets the current generation back without a rebalance and then syncs to receive
-    /// its old assignment. The leader id in that response stays the old one, so a restarted leader does not
-    /// run an assignment that a stable group would never distribute.
+    /// its old assignment. A restarted leader must not run an assignment a stable group would never
+    /// distribute: v9+ clients are told so with `skipAssignment` (and still get the members, to keep
+    /// watching metadata); older ones get the old leader id, which is not theirs.
     private mutating func replaceStaticMember(
         at index: Int, newMemberID: String, _ request: JoinGroupParameters, requestID: RequestID,
         now: CoordinatorInstant, actions: inout [CoordinatorAction]
@@ -186,8 +187,14 @@ extension ClassicGroup {
         switch state {
         case .stable where selectProtocol() == protocolName:
             members[index].awaitingJoin = nil
-            var result = joinResult(for: members[index], leader: leaderBefore)
-            result.members = []
+            var result: JoinGroupResult
+            if request.supportsSkippingAssignment {
+                result = joinResult(for: members[index])
+                result.skipAssignment = leaderID == newMemberID
+            } else {
+                result = joinResult(for: members[index], leader: leaderBefore)
+                result.members = []
+            }
             actions.append(.appendRecords([snapshotRecord], then: [.respondJoin(requestID, result)]))
         case .stable, .completingRebalance, .preparingRebalance:
             rebalanceOrCompleteJoin(now: now, actions: &actions)

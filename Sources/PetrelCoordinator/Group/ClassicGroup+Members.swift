@@ -220,10 +220,12 @@ extension ClassicGroup {
         return actions
     }
 
-    /// After loading, every member gets a full session to heartbeat to this coordinator.
+    /// After loading, every member gets a full session to heartbeat to this coordinator. A group larger
+    /// than `group.max.size` (lowered since it formed) rebalances, and only as many members as fit get back in.
     mutating func loadCompleted(now: CoordinatorInstant) -> [CoordinatorAction] {
         var actions: [CoordinatorAction] = []
         for index in members.indices { scheduleHeartbeat(at: index, now: now, actions: &actions) }
+        if members.count > config.groupSizeMax { prepareRebalance(now: now, actions: &actions) }
         return actions
     }
 

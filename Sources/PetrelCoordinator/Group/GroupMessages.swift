@@ -36,11 +36,13 @@ public struct JoinGroupParameters: Hashable, Sendable {
     public var protocols: [GroupProtocol]
     /// JoinGroup v4+: a dynamic member without an id gets MEMBER_ID_REQUIRED and an id to rejoin with (KIP-394).
     public var requireKnownMemberID: Bool
+    /// JoinGroup v9+: the client understands `skipAssignment` (a restarted static leader of a Stable group).
+    public var supportsSkippingAssignment: Bool
 
     public init(
         groupID: String, memberID: String = "", groupInstanceID: String? = nil, clientID: String,
         clientHost: String, sessionTimeout: Duration, rebalanceTimeout: Duration, protocolType: String,
-        protocols: [GroupProtocol], requireKnownMemberID: Bool = true
+        protocols: [GroupProtocol], requireKnownMemberID: Bool = true, supportsSkippingAssignment: Bool = false
     ) {
         self.groupID = groupID
         self.memberID = memberID
@@ -52,6 +54,7 @@ public struct JoinGroupParameters: Hashable, Sendable {
         self.protocolType = protocolType
         self.protocols = protocols
         self.requireKnownMemberID = requireKnownMemberID
+        self.supportsSkippingAssignment = supportsSkippingAssignment
     }
 }
 
@@ -72,6 +75,8 @@ public struct JoinGroupResult: Hashable, Sendable {
     public var protocolType: String?
     public var protocolName: String?
     public var leader: String
+    /// The leader must not run the assignor: it rejoined a Stable group whose assignment stands (v9+).
+    public var skipAssignment: Bool
     /// The member's id: the assigned one on success and with MEMBER_ID_REQUIRED, else the one it sent.
     public var memberID: String
     /// Every member's metadata for the chosen protocol; filled only in the leader's response.
@@ -79,13 +84,14 @@ public struct JoinGroupResult: Hashable, Sendable {
 
     public init(
         errorCode: KafkaErrorCode = .none, generationID: Int32, protocolType: String?, protocolName: String?,
-        leader: String, memberID: String, members: [Member] = []
+        leader: String, skipAssignment: Bool = false, memberID: String, members: [Member] = []
     ) {
         self.errorCode = errorCode
         self.generationID = generationID
         self.protocolType = protocolType
         self.protocolName = protocolName
         self.leader = leader
+        self.skipAssignment = skipAssignment
         self.memberID = memberID
         self.members = members
     }

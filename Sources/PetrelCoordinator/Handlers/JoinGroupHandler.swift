@@ -12,7 +12,7 @@ extension JoinGroupParameters {
             rebalanceTimeout: version >= 1 ? .milliseconds(request.rebalanceTimeoutMs) : sessionTimeout,
             protocolType: request.protocolType,
             protocols: request.protocols.map { GroupProtocol(name: $0.name, metadata: $0.metadata) },
-            requireKnownMemberID: version >= 4)
+            requireKnownMemberID: version >= 4, supportsSkippingAssignment: version >= 9)
     }
 }
 
@@ -25,6 +25,7 @@ extension JoinGroupResponse {
         // Nullable only from v7; older clients read "" as "no protocol".
         protocolName = version >= 7 ? result.protocolName : (result.protocolName ?? "")
         leader = result.leader
+        skipAssignment = version >= 9 && result.skipAssignment
         memberID = result.memberID
         members = result.members.map { member in
             var entry = JoinGroupResponseMember()
