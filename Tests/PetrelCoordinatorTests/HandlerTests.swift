@@ -132,7 +132,7 @@ import Testing
         let result = s.shard.commitOffsets(parameters, now: s.now)
         // v0 commits come from outside group management, refused while the group has members.
         let expected: KafkaErrorCode = version == 0 ? .unknownMemberID : .none
-        let response = try wire(OffsetCommitResponse(result.response), version: version)
+        let response = try wire(OffsetCommitResponse(result.response, version: version), version: version)
         #expect(response.topics.flatMap { $0.partitions.map { KafkaErrorCode($0.errorCode) } } == [expected])
         guard version >= 1 else { return }
 
@@ -255,5 +255,19 @@ import Testing
             let response = try wire(DeleteGroupsResponse(s.shard.deleteGroups(["g"]).response), version: version)
             #expect(response.results.map { KafkaErrorCode($0.errorCode) } == [.nonEmptyGroup])
         }
+    }
+
+    @Test func commitToAnUnknownGroupIsIllegalGenerationBeforeV9() throws {
+        var s = Script()
+        let parameters = OffsetCommitParameters(
+            groupID: "nobody", generationID: 4, memberID: "m",
+            topics: [.init(name: "t", partitions: [.init(partition: 0, offset: 1)])])
+        let result = s.shard.commitOffsets(parameters, now: s.now).response
+        let errors = { (version: Int16) in
+            try self.wire(OffsetCommitResponse(result, version: version), version: version).topics
+                .flatMap { $0.partitions.map { KafkaErrorCode($0.errorCode) } }
+        }
+        #expect(try errors(8) == [.illegalGeneration])
+        #expect(try errors(9) == [.groupIDNotFound])
     }
 }

@@ -25,7 +25,9 @@ extension OffsetCommitParameters {
 }
 
 extension OffsetCommitResponse {
-    public init(_ result: PartitionErrors) {
+    /// A commit with a generation for a group the coordinator does not know is GROUP_ID_NOT_FOUND from v9;
+    /// older clients expect ILLEGAL_GENERATION, which makes them rejoin (Kafka's mapping).
+    public init(_ result: PartitionErrors, version: Int16) {
         self.init()
         topics = result.topics.map { topic in
             var entry = OffsetCommitResponseTopic()
@@ -33,7 +35,8 @@ extension OffsetCommitResponse {
             entry.partitions = topic.partitions.map { partition in
                 var element = OffsetCommitResponsePartition()
                 element.partitionIndex = partition.partition
-                element.errorCode = partition.errorCode.rawValue
+                let error = partition.errorCode
+                element.errorCode = (version < 9 && error == .groupIDNotFound ? .illegalGeneration : error).rawValue
                 return element
             }
             return entry

@@ -15,8 +15,8 @@ extension GroupCoordinatorShard {
                     groupInstanceID: request.groupInstanceID)
             } else {
                 // No membership state: only commits from outside group management are accepted, and they
-                // create an offset-only group.
-                request.generationID < 0 ? .none : .illegalGeneration
+                // create an offset-only group. (Before OffsetCommit v9 the handler reports ILLEGAL_GENERATION.)
+                request.generationID < 0 ? .none : .groupIDNotFound
             }
         var records: [CoordinatorRecord] = []
         var topics: [PartitionErrors.Topic] = []
