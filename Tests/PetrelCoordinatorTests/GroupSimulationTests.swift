@@ -97,9 +97,14 @@ import Testing
             let metadata = subscription(["t0"], userData: Int.random(in: 0..<10, using: &rng) == 0 ? [1] : nil)
             switch Int.random(in: 0..<9, using: &rng) {
             case 0, 1, 2:
+                // Mostly "range"; sometimes a second assignor, sometimes only that one (then refused or voted).
+                let range = GroupProtocol(name: "range", metadata: metadata)
+                let roundRobin = GroupProtocol(name: "roundrobin", metadata: metadata)
+                let offered = [[range], [range], [range, roundRobin], [roundRobin, range], [roundRobin]][
+                    Int.random(in: 0..<5, using: &rng)]
                 var parameters = Script.joinParameters(
                     member: client.memberID, instance: client.instance, client: client.name,
-                    protocols: [GroupProtocol(name: "range", metadata: metadata)],
+                    protocols: offered,
                     sessionSeconds: 6 + Int.random(in: 0..<10, using: &rng), rebalanceSeconds: 20)
                 if Int.random(in: 0..<10, using: &rng) == 0 { parameters.memberID = "" }
                 let id = newRequest(client: index)
@@ -159,6 +164,17 @@ import Testing
                 let persisted = log.last { $0.groupID == "g" && $0.isGroupMetadata }
                 if group.state == .stable && persisted != group.snapshotRecord {
                     failures.append("stable group differs from its last record")
+                }
+                // The member list's running counts match a recount.
+                if group.members.awaitingJoinCount != group.members.count(where: { $0.awaitingJoin != nil }) {
+                    failures.append("awaitingJoinCount drifted")
+                }
+                let recount = group.members.dropFirst().reduce(Set(group.members.first?.protocols.map(\.name) ?? [])) {
+                    $0.intersection($1.protocols.map(\.name))
+                }
+                if group.commonProtocols != recount { failures.append("protocol support drifted") }
+                for (index, member) in group.members.enumerated() where group.memberIndex(member.memberID) != index {
+                    failures.append("member index of \(member.memberID) drifted")
                 }
                 let instances = group.members.compactMap(\.groupInstanceID)
                 if Set(instances).count != instances.count { failures.append("duplicate instance ids") }

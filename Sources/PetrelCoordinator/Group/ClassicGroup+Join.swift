@@ -43,7 +43,7 @@ extension ClassicGroup {
             return true
         case .preparingRebalance:
             if let index = memberIndex(memberID), members[index].awaitingJoin != nil { return true }
-            return members.count { $0.awaitingJoin != nil } < config.groupSizeMax
+            return members.awaitingJoinCount < config.groupSizeMax
         case .completingRebalance, .stable:
             return memberIndex(memberID) != nil || members.count < config.groupSizeMax
         }

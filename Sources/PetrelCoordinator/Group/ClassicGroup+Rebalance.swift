@@ -71,7 +71,7 @@ extension ClassicGroup {
     /// early. The initial delay always runs its course, to gather the members of a starting application.
     mutating func completeJoinIfAllJoined(now: CoordinatorInstant, actions: inout [CoordinatorAction]) {
         guard case .rebalance = joinPhase else { return }
-        if pendingMembers.isEmpty && members.allSatisfy({ $0.awaitingJoin != nil }) {
+        if pendingMembers.isEmpty && members.awaitingJoinCount == members.count {
             completeJoin(now: now, actions: &actions)
         }
     }

@@ -46,8 +46,7 @@ public struct ClassicGroup: Hashable, Sendable {
     /// The protocol chosen for the current generation.
     public internal(set) var protocolName: String?
     public internal(set) var leaderID: String?
-    /// In join order, so leader choice and the leader's member list are deterministic.
-    public internal(set) var members: [ClassicGroupMember] = []
+    public internal(set) var members = MemberList()
     /// When the group last changed state; offsets of an Empty group expire relative to it.
     public internal(set) var currentStateTimestamp: CoordinatorInstant?
 
@@ -75,9 +74,11 @@ public struct ClassicGroup: Hashable, Sendable {
         protocolName = snapshot.protocolName
         leaderID = snapshot.leader
         currentStateTimestamp = snapshot.currentStateTimestamp
-        members = snapshot.members.map {
-            ClassicGroupMember(loading: $0, protocolType: snapshot.protocolType, protocolName: snapshot.protocolName)
-        }
+        members = MemberList(
+            snapshot.members.map {
+                ClassicGroupMember(
+                    loading: $0, protocolType: snapshot.protocolType, protocolName: snapshot.protocolName)
+            })
         state = members.isEmpty ? .empty : .stable
     }
 
@@ -101,11 +102,11 @@ public struct ClassicGroup: Hashable, Sendable {
     // MARK: Lookups
 
     func memberIndex(_ memberID: String) -> Int? {
-        members.firstIndex { $0.memberID == memberID }
+        members.index(ofMember: memberID)
     }
 
     func staticMemberIndex(_ groupInstanceID: String) -> Int? {
-        members.firstIndex { $0.groupInstanceID == groupInstanceID }
+        members.index(ofInstance: groupInstanceID)
     }
 
     /// Kafka's `validateMember`: a static member is known by its instance id, whose current member id must
@@ -139,14 +140,7 @@ public struct ClassicGroup: Hashable, Sendable {
     }
 
     /// Protocols every member supports.
-    var commonProtocols: Set<String> {
-        guard let first = members.first else { return [] }
-        var common = Set(first.protocols.map(\.name))
-        for member in members.dropFirst() {
-            common.formIntersection(member.protocols.map(\.name))
-        }
-        return common
-    }
+    var commonProtocols: Set<String> { members.commonProtocols }
 
     /// Kafka's `selectProtocol`: among protocols every member supports, each member votes for its most
     /// preferred one and the most votes win. Ties go to the earliest in the first member's preference order,
