@@ -75,7 +75,8 @@ import Testing
                 now: s.now)
                 == [
                     .respondSync(
-                        RequestID(2), SyncGroupResult(protocolType: "consumer", protocolName: "range", assignment: [2])),
+                        RequestID(2),
+                        SyncGroupResult(protocolType: "consumer", protocolName: "range", assignment: [2])),
                     .scheduleTimer(.heartbeat(groupID: "g", memberID: ids[1]), deadline: s.now + 10),
                 ])
         // A member that never heartbeats to the new coordinator expires after its session.
