@@ -49,7 +49,11 @@ let package = Package(
             name: "ShimsBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ShimsBench", swiftSettings: strict),
         // Partition logs: segments, offset/time indexes, io_uring write path, recovery, retention.
         .target(
-            name: "PetrelStorage", dependencies: ["PetrelProtocol", "CSystemShims", nioCore, logging],
+            name: "PetrelStorage",
+            dependencies: [
+                "PetrelProtocol", "CSystemShims", nioCore, logging,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             exclude: ["README.md"], swiftSettings: strict
         ),
         .testTarget(name: "PetrelStorageTests", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging]),
