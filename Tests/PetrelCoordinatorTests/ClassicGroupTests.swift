@@ -127,6 +127,9 @@ import Testing
             s.join(Script.joinParameters(client: "d", protocols: [sticky]), id: refused).joinResponse(refused)
                 == .failure(.inconsistentGroupProtocol, memberID: ""))
         #expect(s.shard.group("g")?.members.map(\.memberID) == ids)
+        // A refused first join to a new group leaves no group behind.
+        _ = s.join(Script.joinParameters(group: "new", client: "d", protocols: []), id: s.request())
+        #expect(s.shard.group("new") == nil)
     }
 
     @Test func tiedVotesGoToTheFirstMembersPreference() {

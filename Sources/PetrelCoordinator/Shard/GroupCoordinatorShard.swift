@@ -101,8 +101,12 @@ public struct GroupCoordinatorShard: Sendable {
         var group =
             groups.removeValue(forKey: request.groupID)
             ?? ClassicGroup(groupID: request.groupID, config: config)
-        defer { groups[request.groupID] = group }
-        return group.join(request, requestID: requestID, newMemberID: newMemberID, now: now)
+        let actions = group.join(request, requestID: requestID, newMemberID: newMemberID, now: now)
+        // A refused first join leaves nothing worth keeping; don't let bad joins pile up empty groups.
+        let pristine =
+            group.state == .empty && group.generationID == 0 && group.members.isEmpty && group.pendingMembers.isEmpty
+        if !pristine { groups[request.groupID] = group }
+        return actions
     }
 
     /// SyncGroup. The response arrives as a `.respondSync` action, possibly inside `.appendRecords`.
