@@ -67,6 +67,28 @@ let package = Package(
             name: "StorageBench", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
             path: "PerfTests/StorageBench", swiftSettings: strict
         ),
+        // Metadata records, MetadataImage, controller operations; the broker implements its MetadataLog.
+        .target(
+            name: "PetrelMetadata", dependencies: ["PetrelProtocol", nioCore], exclude: ["README.md"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PetrelMetadataTests", dependencies: ["PetrelMetadata", "PetrelProtocol", nioCore]),
+        // NIO server, request dispatch, handlers, config, lifecycle: the only module that wires the others.
+        .target(
+            name: "PetrelBroker",
+            dependencies: ["PetrelProtocol", "PetrelMetadata", "PetrelStorage", nioCore, nioPosix, logging],
+            exclude: ["README.md"], swiftSettings: strict
+        ),
+        .testTarget(name: "PetrelBrokerTests", dependencies: [
+            "PetrelBroker", "PetrelProtocol", nioCore, nioPosix, logging,
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        // The one executable: `petrel broker|...`; the only place that bootstraps LoggingSystem.
+        .executableTarget(
+            name: "petrel",
+            dependencies: ["PetrelBroker", nioCore, nioPosix, logging, argumentParser],
+            swiftSettings: strict
+        ),
         // Group coordinator (classic protocol) and __consumer_offsets; pure state, the broker drives it.
         .target(
             name: "PetrelCoordinator", dependencies: ["PetrelProtocol", nioCore], exclude: ["README.md"],
