@@ -76,7 +76,9 @@ let package = Package(
         // NIO server, request dispatch, handlers, config, lifecycle: the only module that wires the others.
         .target(
             name: "PetrelBroker",
-            dependencies: ["PetrelProtocol", "PetrelMetadata", "PetrelStorage", nioCore, nioPosix, logging],
+            dependencies: [
+                "PetrelProtocol", "PetrelMetadata", "PetrelStorage", "PetrelCoordinator", nioCore, nioPosix, logging,
+            ],
             exclude: ["README.md"], swiftSettings: strict
         ),
         .testTarget(name: "PetrelBrokerTests", dependencies: [
@@ -89,5 +91,12 @@ let package = Package(
             dependencies: ["PetrelBroker", nioCore, nioPosix, logging, argumentParser],
             swiftSettings: strict
         ),
+        // Group coordinator (classic protocol) and __consumer_offsets; pure state, the broker drives it.
+        .target(
+            name: "PetrelCoordinator", dependencies: ["PetrelProtocol", nioCore], exclude: ["README.md"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PetrelCoordinatorTests", dependencies: ["PetrelCoordinator", "PetrelProtocol", nioCore],
+            swiftSettings: strict),
     ]
 )

@@ -24,13 +24,14 @@ public final class Broker: Sendable {
     private let serverChannels: [any Channel]
     private let connections: ConnectionRegistry
     private let services: BrokerServices
+    private let coordinator: GroupCoordinator
     private let maintenance: Task<Void, Never>
     private let logger: Logger
 
     private init(
         clusterID: String, boundListeners: [Listener], group: MultiThreadedEventLoopGroup,
         serverChannels: [any Channel], connections: ConnectionRegistry, services: BrokerServices,
-        maintenance: Task<Void, Never>, logger: Logger
+        coordinator: GroupCoordinator, maintenance: Task<Void, Never>, logger: Logger
     ) {
         self.clusterID = clusterID
         self.boundListeners = boundListeners
@@ -38,6 +39,7 @@ public final class Broker: Sendable {
         self.serverChannels = serverChannels
         self.connections = connections
         self.services = services
+        self.coordinator = coordinator
         self.maintenance = maintenance
         self.logger = logger
     }
@@ -77,7 +79,8 @@ public final class Broker: Sendable {
         let services = BrokerServices(
             clusterID: meta.clusterID, configuration: configuration, configValues: values, metadata: metadata,
             partitions: partitions)
-        let dispatcher = RequestDispatcher(handlers: Self.handlers(services), logger: logger)
+        let coordinator = try await GroupCoordinator.start(services: services, logger: logger)
+        let dispatcher = RequestDispatcher(handlers: Self.handlers(services, coordinator: coordinator), logger: logger)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let connections = ConnectionRegistry()
@@ -95,6 +98,7 @@ public final class Broker: Sendable {
             }
         } catch {
             for channel in channels { try? await channel.close() }
+            await coordinator.shutdown()
             try? await group.shutdownGracefully()
             try? await logManager.shutdown()
             throw error
@@ -116,11 +120,12 @@ public final class Broker: Sendable {
             ])
         return Broker(
             clusterID: meta.clusterID, boundListeners: bound, group: group, serverChannels: channels,
-            connections: connections, services: services, maintenance: maintenance, logger: logger)
+            connections: connections, services: services, coordinator: coordinator, maintenance: maintenance,
+            logger: logger)
     }
 
     /// Every API this broker serves; ApiVersions advertises exactly these.
-    private static func handlers(_ services: BrokerServices) -> [AnyApiHandler] {
+    private static func handlers(_ services: BrokerServices, coordinator: GroupCoordinator) -> [AnyApiHandler] {
         var handlers = [
             AnyApiHandler(ProduceHandler(services: services)),
             AnyApiHandler(FetchHandler(services: services, sessions: FetchSessionCache())),
@@ -138,8 +143,18 @@ public final class Broker: Sendable {
             AnyApiHandler(OffsetForLeaderEpochHandler(services: services)),
             AnyApiHandler(DescribeLogDirsHandler(services: services)),
             AnyApiHandler(InitProducerIdHandler(services: services, allocator: ProducerIDAllocator(services: services))),
+            AnyApiHandler(FindCoordinatorHandler(services: services, coordinator: coordinator)),
+            AnyApiHandler(JoinGroupHandler(coordinator: coordinator)),
+            AnyApiHandler(SyncGroupHandler(coordinator: coordinator)),
+            AnyApiHandler(HeartbeatHandler(coordinator: coordinator)),
+            AnyApiHandler(LeaveGroupHandler(coordinator: coordinator)),
+            AnyApiHandler(OffsetCommitHandler(coordinator: coordinator)),
+            AnyApiHandler(OffsetFetchHandler(coordinator: coordinator)),
+            AnyApiHandler(ListGroupsHandler(coordinator: coordinator)),
+            AnyApiHandler(DescribeGroupsHandler(coordinator: coordinator)),
+            AnyApiHandler(DeleteGroupsHandler(coordinator: coordinator)),
+            AnyApiHandler(OffsetDeleteHandler(coordinator: coordinator)),
         ]
-        // Consumer-group APIs (FindCoordinator, JoinGroup, ...) join this list from PetrelCoordinator.
         handlers.append(AnyApiHandler(ApiVersionsHandler(otherAPIs: handlers.map { ($0.apiKey, $0.versions) })))
         return handlers
     }
@@ -166,6 +181,8 @@ public final class Broker: Sendable {
         for channel in serverChannels {
             try? await channel.close()
         }
+        // Parked JoinGroup/SyncGroup requests would hold their connections open until rebalance timeouts.
+        await coordinator.shutdown()
         await connections.quiesce()
         maintenance.cancel()
         do {

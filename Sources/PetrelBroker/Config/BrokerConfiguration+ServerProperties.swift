@@ -59,6 +59,7 @@ extension BrokerConfiguration {
 
         groups.offsetsTopicNumPartitions = Int32(reader.integer("offsets.topic.num.partitions"))
         groups.offsetsRetention = .seconds(reader.integer("offsets.retention.minutes") * 60)
+        groups.offsetsRetentionCheckInterval = .milliseconds(reader.integer("offsets.retention.check.interval.ms"))
         groups.initialRebalanceDelay = .milliseconds(reader.integer("group.initial.rebalance.delay.ms"))
         groups.sessionTimeoutMin = .milliseconds(reader.integer("group.min.session.timeout.ms"))
         groups.sessionTimeoutMax = .milliseconds(reader.integer("group.max.session.timeout.ms"))

@@ -60,6 +60,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
         public var sessionTimeoutMax: Duration = .milliseconds(1_800_000)
         /// `group.max.size`.
         public var sizeMax: Int32 = .max
+        /// `offsets.retention.check.interval.ms`.
+        public var offsetsRetentionCheckInterval: Duration = .milliseconds(600_000)
     }
 
     public var network = Network()

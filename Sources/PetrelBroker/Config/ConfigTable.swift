@@ -129,6 +129,9 @@ public enum ConfigTable {
             "offsets.retention.minutes", .int, default: .integer(10080), .atLeast(1),
             doc: "Committed offsets of an empty group are dropped after this many minutes."),
         ConfigDefinition(
+            "offsets.retention.check.interval.ms", .long, default: .integer(600_000), .atLeast(1),
+            doc: "How often the group coordinator looks for expired committed offsets."),
+        ConfigDefinition(
             "group.initial.rebalance.delay.ms", .int, default: .integer(3000), .atLeast(0),
             doc: "Delay before the first rebalance of a new group, to let more members join."),
         ConfigDefinition(
