@@ -34,5 +34,8 @@ let package = Package(
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
+        // Producer, consumer (with groups) and admin client on SwiftNIO; used by the CLI and perf tools.
+        .target(name: "PetrelClient", dependencies: ["PetrelProtocol", nioCore, nioPosix], swiftSettings: strict),
+        .testTarget(name: "PetrelClientTests", dependencies: ["PetrelClient", "PetrelProtocol", nioCore]),
     ]
 )
