@@ -33,9 +33,14 @@ let package = Package(
         ),
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
-        .testTarget(name: "PetrelProtocolTests", dependencies: ["PetrelProtocol", nioCore]),
+        .testTarget(name: "PetrelProtocolTests", dependencies: [
+            "PetrelProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        // The protocol code generator (`make protocol`): Kafka JSON specs -> Sources/PetrelProtocol/Generated.
+        .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
+        .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),
         // Producer, consumer (with groups) and admin client on SwiftNIO; used by the CLI and perf tools.
         .target(name: "PetrelClient", dependencies: ["PetrelProtocol", nioCore, nioPosix], swiftSettings: strict),
-        .testTarget(name: "PetrelClientTests", dependencies: ["PetrelClient", "PetrelProtocol", nioCore]),
+        .testTarget(name: "PetrelClientTests", dependencies: ["PetrelClient", "PetrelProtocol", nioCore, nioPosix]),
     ]
 )

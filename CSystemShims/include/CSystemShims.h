@@ -11,6 +11,7 @@
 #ifndef CSYSTEMSHIMS_H
 #define CSYSTEMSHIMS_H
 
+#include "CSystemShims_codecs.h"
 #include "CSystemShims_crc32c.h"
 
 #endif
