@@ -40,7 +40,9 @@ let package = Package(
         .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),
         // Producer, consumer (with groups) and admin client on SwiftNIO; used by the CLI and perf tools.
-        .target(name: "PetrelClient", dependencies: ["PetrelProtocol", nioCore, nioPosix], swiftSettings: strict),
+        .target(
+            name: "PetrelClient", dependencies: ["PetrelProtocol", nioCore, nioPosix], exclude: ["README.md"],
+            swiftSettings: strict),
         .testTarget(name: "PetrelClientTests", dependencies: ["PetrelClient", "PetrelProtocol", nioCore, nioPosix]),
     ]
 )
