@@ -16,6 +16,10 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let package = Package(
     name: "Petrel",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "producer-perf", targets: ["ProducerPerf"]),
+        .executable(name: "consumer-perf", targets: ["ConsumerPerf"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +46,13 @@ let package = Package(
         // Producer, consumer (with groups) and admin client on SwiftNIO; used by the CLI and perf tools.
         .target(
             name: "PetrelClient", dependencies: ["PetrelProtocol", nioCore, nioPosix], exclude: ["README.md"],
+            swiftSettings: strict),
+        // Kafka's producer/consumer perf tools for the Petrel client (`make perf` figures).
+        .executableTarget(
+            name: "ProducerPerf", dependencies: ["PetrelClient", "PetrelProtocol", argumentParser],
+            path: "PerfTests/ProducerPerf", swiftSettings: strict),
+        .executableTarget(
+            name: "ConsumerPerf", dependencies: ["PetrelClient", argumentParser], path: "PerfTests/ConsumerPerf",
             swiftSettings: strict),
         .testTarget(name: "PetrelClientTests", dependencies: ["PetrelClient", "PetrelProtocol", nioCore, nioPosix]),
     ]
