@@ -50,6 +50,9 @@ public struct KafkaClientError: Error, Hashable, Sendable, CustomStringConvertib
         return nil
     }
 
+    /// True when the broker serves no version of the API the operation needs.
+    public var isUnsupportedVersion: Bool { base == .unsupportedVersion }
+
     /// Whether retrying the same operation may succeed: retriable broker codes, lost connections and
     /// timeouts (the metadata is refreshed before the retry).
     public var isRetriable: Bool {

@@ -54,9 +54,7 @@ struct TopicCommand: AsyncParsableCommand {
         func run() async throws {
             try await withAdmin(client) { admin in
                 for topic in try await admin.describeTopics(name.map { [$0] }) {
-                    let configs = try await admin.describeConfigs(.topic, name: topic.name)
-                        .filter { $0.source == 1 }
-                        .map { "\($0.name)=\($0.isSensitive ? "<sensitive>" : ($0.value ?? "null"))" }
+                    let configs = try await topicConfigOverrides(admin, topic.name)
                     let replicationFactor = topic.partitions.first?.replicas.count ?? 0
                     print(
                         "Topic: \(topic.name)\tTopicId: \(topic.topicID)\tPartitionCount: \(topic.partitions.count)"
@@ -105,5 +103,17 @@ struct TopicCommand: AsyncParsableCommand {
                 print("Completed updating config for topic \(name).")
             }
         }
+    }
+}
+
+/// The topic's configs set on the topic itself (`DYNAMIC_TOPIC_CONFIG`), as `key=value`; none when the
+/// broker does not serve DescribeConfigs.
+private func topicConfigOverrides(_ admin: KafkaAdmin, _ topic: String) async throws(KafkaClientError) -> [String] {
+    do {
+        return try await admin.describeConfigs(.topic, name: topic)
+            .filter { $0.source == 1 }
+            .map { "\($0.name)=\($0.isSensitive ? "<sensitive>" : ($0.value ?? "null"))" }
+    } catch where error.isUnsupportedVersion {
+        return []
     }
 }

@@ -230,7 +230,7 @@ public struct KafkaAdmin: Sendable {
                 brokers: response.brokers.map {
                     ClusterMetadata.Broker(nodeID: $0.brokerID, address: BrokerAddress(host: $0.host, port: Int($0.port)), rack: $0.rack)
                 }.sorted { $0.nodeID < $1.nodeID })
-        } catch where error.shortDescription == KafkaClientError.unsupportedVersion("").shortDescription {
+        } catch where error.isUnsupportedVersion {
             return ClusterDescription(
                 clusterID: metadata.clusterID, controllerID: metadata.controllerID,
                 brokers: metadata.brokers.values.sorted { $0.nodeID < $1.nodeID })

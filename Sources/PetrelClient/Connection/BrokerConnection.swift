@@ -161,19 +161,46 @@ final class BrokerConnection: Sendable {
         }
     }
 
-    /// ApiVersions v3 (client software name and version), or the v0 answer of a broker that does not
-    /// support v3: Kafka brokers reply in v0 with UNSUPPORTED_VERSION and their ranges.
+    /// ApiVersions: asks at v3 first. A broker that does not support that answers UNSUPPORTED_VERSION,
+    /// normally with a v0 body listing its ApiVersions range (KIP-511); the request is repeated at the
+    /// highest version it lists, or at v0 when the answer cannot be read at all (librdkafka's mock
+    /// broker sends such an answer), as the Java client does.
     private func negotiateVersions() async throws(KafkaClientError) {
+        var version = min(3, ApiVersionsRequest.versions.upperBound)
+        var attempts = 0
+        while true {
+            attempts += 1
+            let response = try await apiVersions(at: version)
+            if let response, response.errorCode == KafkaErrorCode.none.rawValue {
+                var ranges: [Int16: ClosedRange<Int16>] = [:]
+                for api in response.apiKeys where api.minVersion <= api.maxVersion {
+                    ranges[api.apiKey] = api.minVersion...api.maxVersion
+                }
+                let table = ApiVersionTable(ranges: ranges)
+                versions.withLock { $0 = table }
+                return
+            }
+            guard attempts < 3, response == nil || response?.errorCode == KafkaErrorCode.unsupportedVersion.rawValue else {
+                throw .broker(KafkaErrorCode(rawValue: response?.errorCode ?? -1), "ApiVersions from \(address)")
+            }
+            let advertised = response?.apiKeys.first { $0.apiKey == ApiVersionsRequest.apiKey.rawValue }?.maxVersion
+            let next = advertised.map { min($0, version - 1) } ?? 0
+            guard next >= 0, next < version else { throw .unsupportedVersion("ApiVersions at \(address)") }
+            version = next
+        }
+    }
+
+    /// One ApiVersions round trip; nil when the answer cannot be decoded at `version` or at v0.
+    private func apiVersions(at version: Int16) async throws(KafkaClientError) -> ApiVersionsResponse? {
         var request = ApiVersionsRequest()
         request.clientSoftwareName = "petrel"
         request.clientSoftwareVersion = "0.1.0"
-        let asked: Int16 = min(3, ApiVersionsRequest.versions.upperBound)
-        let (frame, correlationID) = try encode(request, version: asked)
+        let (frame, correlationID) = try encode(request, version: version)
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
         channel.writeAndFlush(
             OutboundRequest(frame: frame, correlationID: correlationID, response: promise, timeout: requestTimeout),
             promise: nil)
-        let raw: ByteBuffer
+        var raw: ByteBuffer
         do {
             raw = try await promise.futureResult.get()
         } catch let error as KafkaClientError {
@@ -181,20 +208,8 @@ final class BrokerConnection: Sendable {
         } catch {
             throw .connectionFailed("\(address): \(error)")
         }
-        var response = try? decode(ApiVersionsResponse.self, from: raw, apiKey: ApiVersionsRequest.apiKey, version: asked)
-        if response == nil || response?.errorCode == KafkaErrorCode.unsupportedVersion.rawValue {
-            response = try decode(ApiVersionsResponse.self, from: raw, apiKey: ApiVersionsRequest.apiKey, version: 0)
-        }
-        guard let response, response.errorCode == KafkaErrorCode.none.rawValue
-            || response.errorCode == KafkaErrorCode.unsupportedVersion.rawValue
-        else {
-            throw .broker(KafkaErrorCode(rawValue: response?.errorCode ?? -1), "ApiVersions from \(address)")
-        }
-        var ranges: [Int16: ClosedRange<Int16>] = [:]
-        for api in response.apiKeys where api.minVersion <= api.maxVersion {
-            ranges[api.apiKey] = api.minVersion...api.maxVersion
-        }
-        let table = ApiVersionTable(ranges: ranges)
-        versions.withLock { $0 = table }
+        // ApiVersions responses always use response header v0: just the correlation id.
+        raw.moveReaderIndex(forwardBy: 4)
+        return try? ApiVersionsResponse(decodingWithFallback: raw, version: version)
     }
 }

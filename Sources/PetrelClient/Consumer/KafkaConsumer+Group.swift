@@ -150,7 +150,8 @@ extension KafkaConsumer {
         }
         setAssignment(newAssignment)
         // Cooperative: partitions just revoked can only move to their new owner in another round.
-        group?.needsJoin = rebalanceProtocol == .cooperative && !revoked.isEmpty
+        let rejoin = rebalanceProtocol == .cooperative && !revoked.isEmpty
+        group?.needsJoin = rejoin
     }
 
     /// The leader's SyncGroup assignments: every member's subscription decoded, the chosen assignor run.
