@@ -6,11 +6,13 @@ PYTHON ?= python3
 
 APT_PACKAGES := liburing-dev liblz4-dev libzstd-dev zlib1g-dev libsnappy-dev kcat lz4 zstd gzip
 # PerfTests executables that `make perf` runs, in order.
-PERF_BENCHES :=
+PERF_BENCHES := ShimsBench ProtocolBench StorageBench
 
 PIP_PACKAGES := confluent-kafka==2.16.1 kafka-python==3.0.12 cramjam==2.14.0 pytest==9.0.3
 
-.PHONY: deps build release run test test-swift test-integration perf protocol clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps build release run test test-swift test-integration perf protocol fuzz clean
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -50,6 +52,15 @@ perf: deps
 # Regenerates Sources/PetrelProtocol/Generated from Kafka's JSON message specs.
 protocol:
 	$(SWIFT) run PetrelProtocolGen --specs $(SPECS) --output Sources/PetrelProtocol/Generated
+
+# Fuzzes the request decoder (frame body -> header -> request) with libFuzzer + ASan for FUZZ_SECONDS.
+# Crash inputs land in .build-fuzz/; replay one with `swift run FuzzRequestDecoder <file>`.
+fuzz:
+	$(SWIFT) build --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
+		--product FuzzRequestDecoder --scratch-path .build-fuzz
+	mkdir -p .build-fuzz/corpus
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzRequestDecoder -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=.build-fuzz/ .build-fuzz/corpus Tests/FuzzCorpus/request-decoder
 
 clean:
 	rm -rf .build

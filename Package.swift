@@ -36,13 +36,37 @@ let package = Package(
             ]
         ),
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
-        .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], swiftSettings: strict),
+        .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], exclude: ["README.md"], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolTests", dependencies: [
             "PetrelProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         // The protocol code generator (`make protocol`): Kafka JSON specs -> Sources/PetrelProtocol/Generated.
         .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),
+        // Protocol codec benchmark (`make perf`): decode/encode of big Produce/Fetch messages vs memcpy.
+        .executableTarget(name: "ProtocolBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ProtocolBench",
+                          swiftSettings: strict),
+        // libFuzzer target over the request decoder (`make fuzz`); a plain build replays inputs.
+        .executableTarget(name: "FuzzRequestDecoder", dependencies: ["PetrelProtocol", nioCore], swiftSettings: strict),
+        // Perf: CRC-32C vs memcpy, lz4/zstd vs their CLI benchmarks (PerfTests/RESULTS.md).
+        .executableTarget(
+            name: "ShimsBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ShimsBench", swiftSettings: strict),
+        // Partition logs: segments, offset/time indexes, io_uring write path, recovery, retention.
+        .target(
+            name: "PetrelStorage", dependencies: ["PetrelProtocol", "CSystemShims", nioCore, logging],
+            exclude: ["README.md"], swiftSettings: strict
+        ),
+        .testTarget(name: "PetrelStorageTests", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging]),
+        // Child process of the storage crash test: appends with durable waits until SIGKILLed.
+        .executableTarget(
+            name: "StorageCrashChild", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
+            path: "Tests/StorageCrashChild", swiftSettings: strict
+        ),
+        // Storage throughput beside dd/cat references (`make perf`).
+        .executableTarget(
+            name: "StorageBench", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
+            path: "PerfTests/StorageBench", swiftSettings: strict
+        ),
         // Producer, consumer (with groups) and admin client on SwiftNIO; used by the CLI and perf tools.
         .target(
             name: "PetrelClient", dependencies: ["PetrelProtocol", nioCore, nioPosix], exclude: ["README.md"],

@@ -13,5 +13,6 @@
 
 #include "CSystemShims_codecs.h"
 #include "CSystemShims_crc32c.h"
+#include "CSystemShims_uring.h"
 
 #endif

@@ -25,6 +25,20 @@ import Testing
         }
     }
 
+    /// Long inputs take the three-stream path (blocks of 3 x 2048 bytes) plus a single-stream tail.
+    @Test func threeStreamPathMatchesSoftware() {
+        var generator = SplitMix64(seed: 0x3_5743)
+        let bytes = (0..<(1 << 20) + 64).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        bytes.withUnsafeBytes { all in
+            for length in [6143, 6144, 6145, 6144 + 7, 12_288, 12_289, 100_000, 1 << 20] {
+                for start in [0, 3] {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    #expect(CRC32C.checksum(slice) == CRC32C.softwareChecksum(slice), "length \(length) start \(start)")
+                }
+            }
+        }
+    }
+
     @Test func continuationEqualsOneShot() {
         let bytes = Array("The quick brown fox jumps over the lazy dog".utf8)
         let whole = CRC32C.checksum(bytes)

@@ -95,6 +95,46 @@ import Testing
         print("KafkaPythonCrossTests: \(sent.count) messages across \(covered.count) message types checked, \(failures) disagreements")
     }
 
+    @Test func kafkaPythonEncodedMessagesDecodeAndReencodeIdentically() throws {
+        let samples = try JSONDecoder().decode([Item].self, from: Self.runPython(["--samples"], input: Data()))
+        let types = Dictionary(uniqueKeysWithValues: allGeneratedMessageTypes.map { (String(describing: $0), $0) })
+        #expect(samples.count > 80)
+        var apis: Set<String> = []
+        for sample in samples {
+            let context = "\(sample.name) v\(sample.version)"
+            guard let type = types[sample.name], let hex = sample.hex else {
+                Issue.record("\(context): no Petrel type or no bytes")
+                continue
+            }
+            apis.insert(sample.name)
+            let bytes = ByteBuffer(bytes: Self.bytes(hex))
+            let reencoded = try Self.reencode(type, bytes, version: sample.version)
+            #expect(Self.hex(reencoded) == hex, "\(context): Petrel re-encoded differently")
+        }
+        #expect(apis.count >= 30)
+
+        // Spot checks that the values, not only the bytes, came through.
+        let produce = try #require(samples.first { $0.name == "ProduceRequest" && $0.version == 9 }?.hex)
+        let request = try ProduceRequest(decoding: ByteBuffer(bytes: Self.bytes(produce)), version: 9)
+        #expect(request.acks == -1)
+        #expect(request.topicData.first?.name == "orders")
+        let records = try #require(request.topicData.first?.partitionData.first?.records)
+        #expect(Array(records.readableBytesView) == Array(0..<61) + Array("petrel".utf8))
+        let created = try #require(samples.first { $0.name == "CreateTopicsResponse" && $0.version == 7 }?.hex)
+        let response = try CreateTopicsResponse(decoding: ByteBuffer(bytes: Self.bytes(created)), version: 7)
+        #expect(response.topics.first?.topicID.description == "Nk5uI3G_RQeMVUeB8sxJ8A")
+        #expect(response.topics.first?.configs == nil)
+    }
+
+    private static func reencode<Message: KafkaMessage>(
+        _: Message.Type, _ bytes: ByteBuffer, version: Int16
+    ) throws -> ByteBuffer {
+        var reader = KafkaReader(buffer: bytes)
+        let value = try Message(from: &reader, version: version)
+        #expect(reader.remaining == 0)
+        return try value.encoded(version: version)
+    }
+
     /// kafka-python drops tagged fields it does not know, so none are generated here. It also
     /// reads any ApiVersionsResponse with a non-zero error as v0 (what a broker sends to a client
     /// whose ApiVersions version it does not support), so those carry no error above v0.

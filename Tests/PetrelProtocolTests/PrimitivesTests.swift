@@ -147,6 +147,7 @@ import Testing
         #expect(ApiKey.initProducerID.responseType == InitProducerIdResponse.self)
         #expect(ApiKey(999).name == nil)
         #expect(ApiKey.allKnown.count >= 80)
+        #expect(ApiKey.allRequestTypes[.fetch]?.versions == FetchRequest.versions)
         for key in ApiKey.allKnown {
             #expect(key.requestType?.apiKey == key)
             #expect(key.responseType?.apiKey == key)

@@ -40,8 +40,11 @@ enum CodecShim {
             }
             defer { CSystemShims_decoder_free(decoder) }
             // First guess: the size the stream declares, else a typical ratio; growth covers a wrong guess.
+            // A declared size is believed only up to gzip's best ratio (~1000:1), so a few forged header
+            // bytes cannot make us allocate the whole bound up front.
             let declared = CSystemShims_decoder_size_hint(decoder)
-            let guess = declared > 0 ? declared : max(4096, source.count.multipliedReportingOverflow(by: 4).partialValue)
+            let plausible = max(4096, source.count.multipliedReportingOverflow(by: 1024).partialValue)
+            let guess = declared > 0 ? min(declared, plausible) : max(4096, source.count.multipliedReportingOverflow(by: 4).partialValue)
             var output = ByteBufferAllocator().buffer(capacity: min(guess, maxOutputBytes))
             while true {
                 var status = CInt(CSYSTEMSHIMS_CODEC_OK)
@@ -54,9 +57,11 @@ enum CodecShim {
                 case CInt(CSYSTEMSHIMS_CODEC_OK):
                     return .success(output)
                 case CInt(CSYSTEMSHIMS_CODEC_NEED_OUTPUT):
-                    // At the bound the decoder itself reports the overflow, so growth stops there.
+                    // Double the space on offer, up to the bound: a codec may need room for a whole block
+                    // before it makes progress (snappy). With the bound on offer the decoder no longer
+                    // asks for more; it reports the overflow itself.
                     let room = maxOutputBytes - output.writerIndex
-                    if room > 0 { output.reserveCapacity(minimumWritableBytes: min(max(output.writerIndex, 4096), room)) }
+                    output.reserveCapacity(minimumWritableBytes: min(room, max(2 * output.writableBytes, 4096)))
                 default:
                     return .failure(error(status, codec: codec, "decompressing \(source.count) bytes"))
                 }

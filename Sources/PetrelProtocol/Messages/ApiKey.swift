@@ -36,6 +36,10 @@ public struct ApiKey: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
     /// Every API key this build knows, ascending.
     public static let allKnown: [ApiKey] = registry.keys.sorted()
 
+    /// Every request type by API key; each type's `versions` is what this build can decode (the
+    /// broker's ApiVersions answer starts from this).
+    public static let allRequestTypes: [ApiKey: any KafkaRequest.Type] = registry.mapValues(\.request)
+
     /// One row of the generated registry.
     struct Entry: Sendable {
         let name: String

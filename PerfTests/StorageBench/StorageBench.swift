@@ -1,0 +1,177 @@
+import Glibc
+import Logging
+import NIOCore
+import PetrelProtocol
+import PetrelStorage
+
+/// Storage throughput, each figure beside a `dd`/`cat` reference measured in the same run and the same
+/// directory. Usage: StorageBench [directory] (default: a fresh directory under /tmp).
+@main struct StorageBench {
+    static let batchBytes = 16 * 1024
+    static let totalBytes = 128 * 1024 * 1024
+    static let logger = Logger(label: "storage-bench") { _ in SwiftLogNoOpLogHandler() }
+
+    static func main() async throws {
+        let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : makeTemporaryDirectory()
+        print("StorageBench: \(totalBytes >> 20) MiB per case in 16 KiB batches, directory \(root)")
+        print(String(repeating: "-", count: 96))
+        let mb = Double(totalBytes) / 1_000_000
+
+        let ring1 = try ringAppend(directory: root + "/ring1", files: 1, syncEveryRound: false)
+        let ring100 = try ringAppend(directory: root + "/ring100", files: 100, syncEveryRound: false)
+        let dd = shell("dd if=/dev/zero of=\(root)/dd-plain bs=16k count=\(totalBytes / batchBytes) 2>/dev/null")
+        report("ring append, 1 file", mb / ring1, "dd bs=16k", mb / dd)
+        report("ring append, 100 files", mb / ring100, "dd bs=16k", mb / dd)
+
+        let ringSync = try ringAppend(directory: root + "/ringsync", files: 1, syncEveryRound: true)
+        let ddSync = shell("dd if=/dev/zero of=\(root)/dd-dsync bs=1M count=\(totalBytes >> 20) oflag=dsync 2>/dev/null")
+        report("ring append + fdatasync every 1 MiB", mb / ringSync, "dd bs=1M oflag=dsync", mb / ddSync)
+
+        let one = try await partitionLogAppend(directory: root + "/plog1", partitions: 1, durable: false)
+        let thousand = try await partitionLogAppend(directory: root + "/plog1000", partitions: 1000, durable: false)
+        report("PartitionLog append, 1 partition (64 appenders)", mb / one, "dd bs=16k", mb / dd)
+        report("PartitionLog append, 1000 partitions (64 appenders)", mb / thousand, "dd bs=16k", mb / dd)
+
+        let durable = try await partitionLogAppend(directory: root + "/plogdurable", partitions: 1, durable: true)
+        let ddFsync = shell("dd if=/dev/zero of=\(root)/dd-fdatasync bs=16k count=\(totalBytes / batchBytes) conv=fdatasync 2>/dev/null")
+        report("durable appends, 64 appenders, 1 partition", mb / durable, "dd bs=16k conv=fdatasync", mb / ddFsync)
+
+        let (sendfileSeconds, bytes) = try await sendfileRead(directory: root + "/plog1")
+        let cat = shell("cat \(root)/plog1/bench-0/*.log > /dev/null")
+        report("read back via sendfile to /dev/null", Double(bytes) / 1_000_000 / sendfileSeconds, "cat > /dev/null", Double(bytes) / 1_000_000 / cat)
+        _ = shell("rm -rf '\(root)'")
+    }
+
+    static func report(_ name: String, _ value: Double, _ reference: String, _ referenceValue: Double) {
+        let padded = name + String(repeating: " ", count: max(0, 52 - name.count))
+        let ref = reference + String(repeating: " ", count: max(0, 26 - reference.count))
+        print("\(padded) \(format(value)) MB/s   | \(ref) \(format(referenceValue)) MB/s")
+    }
+
+    static func format(_ value: Double) -> String {
+        let text = String(Int(value.rounded()))
+        return String(repeating: " ", count: max(0, 6 - text.count)) + text
+    }
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func shell(_ command: String) -> Double {
+        let start = now()
+        _ = system(command)
+        return now() - start
+    }
+
+    static func makeTemporaryDirectory() -> String {
+        var template = Array("/tmp/petrel-storage-bench-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { buffer in
+            guard let made = mkdtemp(buffer.baseAddress!) else { fatalError("mkdtemp failed") }
+            return String(cString: made)
+        }
+    }
+
+    static func randomBatchPayload() -> ByteBuffer {
+        var generator = SystemRandomNumberGenerator()
+        return ByteBuffer(bytes: (0..<batchBytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// Raw ring: rounds of 1 MiB per file (64 x 16 KiB iovecs in one writev per file), one submit per round.
+    static func ringAppend(directory: String, files: Int, syncEveryRound: Bool) throws -> Double {
+        mkdir(directory, 0o755)
+        let ring = try URing(engine: .ioUring, logger: logger)
+        let fds = (0..<files).map { open("\(directory)/f\($0)", O_CREAT | O_RDWR | O_TRUNC, 0o644) }
+        defer { fds.forEach { close($0) } }
+        let payload = randomBatchPayload()
+        let perFileRound = files == 1 ? 64 : 4
+        var offsets = [Int64](repeating: 0, count: files)
+        var written = 0
+        var id: UInt64 = 0
+        let start = now()
+        while written < totalBytes {
+            var writes: [RingWrite] = []
+            for file in 0..<files where written < totalBytes {
+                let count = min(perFileRound, (totalBytes - written) / batchBytes)
+                writes.append(RingWrite(
+                    fd: fds[file], offset: offsets[file], buffers: Array(repeating: payload, count: count),
+                    sync: syncEveryRound, id: id))
+                id += 1
+                offsets[file] += Int64(count * batchBytes)
+                written += count * batchBytes
+            }
+            try ring.submit(writes)
+            while ring.inFlight > 0 {
+                for completion in try ring.reap(timeoutMilliseconds: -1) { _ = try completion.result.get() }
+            }
+        }
+        return now() - start
+    }
+
+    static func makeBatch(_ payload: ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        let header = RecordBatchHeader(
+            batchLength: Int32(payload.readableBytes - RecordBatchHeader.logOverhead),  // the payload is the whole batch
+            lastOffsetDelta: 0, baseTimestamp: 1, maxTimestamp: 1, recordCount: 1)
+        buffer.writeImmutableBuffer(payload)
+        header.write(into: &buffer, at: 0)
+        RecordBatchHeader.sealCRC(in: &buffer, at: 0)
+        return buffer
+    }
+
+    /// 64 concurrent appenders of 16 KiB batches through `PartitionLog`, spread over `partitions`.
+    static func partitionLogAppend(directory: String, partitions: Int, durable: Bool) async throws -> Double {
+        var config = LogManagerConfig(logDirs: [directory])
+        config.defaultLogConfig.durableAcks = durable
+        config.defaultLogConfig.segmentIndexBytes = partitions > 1 ? 64 * 1024 : config.defaultLogConfig.segmentIndexBytes
+        let manager = try LogManager(config: config, logger: logger)
+        let logs = try (0..<partitions).map { try manager.createLog(topic: "bench", partition: Int32($0)) }
+        let batch = makeBatch(randomBatchPayload())
+        let perAppender = totalBytes / batchBytes / 64
+        let start = now()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for appender in 0..<64 {
+                group.addTask {
+                    for index in 0..<perAppender {
+                        let log = logs[(appender * perAppender + index) % partitions]
+                        let info = try await log.appendAsLeader(batch, leaderEpoch: 0, now: 0)
+                        if durable { try await log.waitUntilDurable(endOffset: info.lastOffset + 1) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = now() - start
+        try await manager.shutdown()
+        return elapsed
+    }
+
+    /// Reads the 1-partition log back with `read` + sendfile(2) to /dev/null, 1 MiB per fetch.
+    static func sendfileRead(directory: String) async throws -> (Double, Int) {
+        let manager = try LogManager(config: LogManagerConfig(logDirs: [directory]), logger: logger)
+        let log = try manager.log(topic: "bench", partition: 0) ?? manager.createLog(topic: "bench", partition: 0)
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        var offset = log.logStartOffset
+        var bytes = 0
+        let start = now()
+        while offset < log.logEndOffset {
+            let result = try log.read(from: offset, maxBytes: 1 << 20, minOneBatch: true)
+            for slice in result.slices {
+                var position = off_t(slice.position)
+                var left = slice.length
+                while left > 0 {
+                    let sent = sendfile(devNull, slice.fd, &position, left)
+                    guard sent > 0 else { fatalError("sendfile failed: \(errno)") }
+                    left -= sent
+                    bytes += sent
+                }
+            }
+            offset = result.nextOffset
+        }
+        let elapsed = now() - start
+        try await manager.shutdown()
+        return (elapsed, bytes)
+    }
+}

@@ -1,0 +1,206 @@
+import NIOCore
+import PetrelProtocol
+
+/// One segment of a partition log: `<baseOffset 20 digits>.log` holding record batches v2 exactly as
+/// produced (offsets and leader epoch patched), plus its `.index` and `.timeindex`.
+///
+/// Two sizes are tracked: `reservedSize` counts bytes handed to the writer (offsets assigned), `size`
+/// counts bytes whose write completed. Readers only ever look below `size`. Not thread-safe: a
+/// segment is only touched under its `PartitionLog`'s lock.
+final class LogSegment {
+    let baseOffset: Int64
+    let directory: String
+    let file: SegmentFileHandle
+    let offsetIndex: OffsetIndex
+    let timeIndex: TimeIndex
+    /// Bytes written and visible to readers.
+    var size: Int64
+    /// Bytes assigned to appends, written or in flight.
+    var reservedSize: Int64
+    /// Largest batch maxTimestamp in the segment and the last offset of that batch (ListOffsets -3).
+    var maxTimestamp: Int64 = -1
+    var offsetOfMaxTimestamp: Int64 = -1
+    /// The segment.ms clock: the first batch's maxTimestamp (Kafka's rollingBasedTimestamp).
+    var rollingBasedTimestamp: Int64?
+    /// Bytes appended since the last offset index entry.
+    private var bytesSinceLastIndexEntry = 0
+
+    static func fileName(_ offset: Int64, _ suffix: String) -> String {
+        let digits = String(offset)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + suffix
+    }
+
+    var logPath: String { directory + "/" + Self.fileName(baseOffset, ".log") }
+
+    init(directory: String, baseOffset: Int64, indexBytes: Int, create: Bool) throws(LogError) {
+        self.directory = directory
+        self.baseOffset = baseOffset
+        file = try SegmentFileHandle.open(directory + "/" + Self.fileName(baseOffset, ".log"), create: create)
+        offsetIndex = try OffsetIndex(
+            path: directory + "/" + Self.fileName(baseOffset, ".index"), baseOffset: baseOffset, maxBytes: indexBytes)
+        timeIndex = try TimeIndex(
+            path: directory + "/" + Self.fileName(baseOffset, ".timeindex"), baseOffset: baseOffset, maxBytes: indexBytes)
+        size = try file.size()
+        reservedSize = size
+        if let last = timeIndex.lastEntry {
+            maxTimestamp = last.timestamp
+            offsetOfMaxTimestamp = last.offset
+        }
+    }
+
+    var isIndexFull: Bool { offsetIndex.isFull || timeIndex.isFull }
+
+    /// Records a batch placed at `position` in the indexes and timestamp bookkeeping.
+    func indexBatch(_ header: RecordBatchHeader, at position: Int64, intervalBytes: Int) {
+        if rollingBasedTimestamp == nil { rollingBasedTimestamp = header.maxTimestamp }
+        if header.maxTimestamp > maxTimestamp {
+            maxTimestamp = header.maxTimestamp
+            offsetOfMaxTimestamp = header.lastOffset
+        }
+        if bytesSinceLastIndexEntry > intervalBytes && !isIndexFull {
+            offsetIndex.append(offset: header.lastOffset, position: position)
+            timeIndex.maybeAppend(timestamp: maxTimestamp, offset: offsetOfMaxTimestamp)
+            bytesSinceLastIndexEntry = 0
+        }
+        bytesSinceLastIndexEntry += header.totalSize
+    }
+
+    /// Reads the header at `position` if a whole header lies below `limit`.
+    func header(at position: Int64, limit: Int64) throws(LogError) -> RecordBatchHeader? {
+        guard position + Int64(RecordBatchHeader.size) <= limit else { return nil }
+        let bytes = try file.read(at: position, count: RecordBatchHeader.size)
+        do {
+            let header = try RecordBatchHeader(parsing: bytes, at: 0)
+            guard position + Int64(header.totalSize) <= limit else { return nil }
+            return header
+        } catch {
+            throw LogError(.corruptBatch, "\(file.path) at \(position): \(error)")
+        }
+    }
+
+    /// Position of the first batch whose lastOffset >= `offset` (or `size` when none), and that batch.
+    func translate(_ offset: Int64, limit: Int64) throws(LogError) -> (position: Int64, header: RecordBatchHeader?) {
+        var position = offsetIndex.lookup(offset).position
+        if position >= limit { position = 0 }
+        while let header = try header(at: position, limit: limit) {
+            if header.lastOffset >= offset { return (position, header) }
+            position += Int64(header.totalSize)
+        }
+        return (position, nil)
+    }
+
+    /// Scans the whole file, verifying length, magic, offsets and CRC of every batch; rebuilds both
+    /// indexes; truncates the file at the first bad batch. Returns the next offset after the last good
+    /// batch (nil when the segment holds none) and whether anything was truncated.
+    func recover(config: LogConfig) throws(LogError) -> (nextOffset: Int64?, truncated: Bool) {
+        try reopenForAppends(config: config)  // room to rebuild; the caller trims an inactive segment after
+        offsetIndex.file.truncate(toEntries: 0)
+        timeIndex.file.truncate(toEntries: 0)
+        maxTimestamp = -1
+        offsetOfMaxTimestamp = -1
+        rollingBasedTimestamp = nil
+        bytesSinceLastIndexEntry = 0
+        let fileSize = try file.size()
+        var position: Int64 = 0
+        var nextOffset: Int64? = nil
+        while position < fileSize {
+            guard let header = try? header(at: position, limit: fileSize),
+                header.totalSize <= config.maxMessageBytes + RecordBatchHeader.logOverhead + RecordBatchHeader.size,
+                header.baseOffset >= (nextOffset ?? baseOffset), header.lastOffsetDelta >= 0
+            else { break }
+            let batch = try file.read(at: position, count: header.totalSize)
+            guard (try? header.verifyChecksum(in: batch, at: 0)) != nil else { break }
+            indexBatch(header, at: position, intervalBytes: config.indexIntervalBytes)
+            nextOffset = header.nextOffset
+            position += Int64(header.totalSize)
+        }
+        let truncated = position < fileSize
+        if truncated { try file.truncate(to: position) }
+        size = position
+        reservedSize = position
+        return (nextOffset, truncated)
+    }
+
+    /// Re-derives the in-memory bookkeeping of a cleanly closed segment from its last index entries and
+    /// a header scan of the tail; returns the next offset (nil when empty). Indexes that fail their
+    /// sanity check are rebuilt by a full `recover`.
+    func load(config: LogConfig) throws(LogError) -> Int64? {
+        guard offsetIndex.isSane(segmentSize: size), timeIndex.isSane() else {
+            return try recover(config: config).nextOffset
+        }
+        var position = offsetIndex.lastEntry?.position ?? 0
+        var nextOffset: Int64? = nil
+        var first = true
+        while let header = try header(at: position, limit: size) {
+            if first, position == 0 { rollingBasedTimestamp = header.maxTimestamp }
+            first = false
+            if header.maxTimestamp > maxTimestamp {
+                maxTimestamp = header.maxTimestamp
+                offsetOfMaxTimestamp = header.lastOffset
+            }
+            bytesSinceLastIndexEntry += header.totalSize
+            nextOffset = header.nextOffset
+            position += Int64(header.totalSize)
+        }
+        if position != size {  // a torn tail the indexes did not know about
+            return try recover(config: config).nextOffset
+        }
+        if rollingBasedTimestamp == nil, size > 0 {
+            rollingBasedTimestamp = try header(at: 0, limit: size)?.maxTimestamp
+        }
+        return nextOffset
+    }
+
+    /// Drops every batch with offsets >= `offset` (the batch containing `offset` goes too: batches are
+    /// kept whole). Returns the new size.
+    func truncate(from offset: Int64) throws(LogError) {
+        let (position, _) = try translate(offset, limit: size)
+        try file.truncate(to: position)
+        size = position
+        reservedSize = position
+        offsetIndex.truncate(from: offset)
+        timeIndex.truncate(from: offset)
+        // Re-derive the running maximum from what is left.
+        maxTimestamp = -1
+        offsetOfMaxTimestamp = -1
+        bytesSinceLastIndexEntry = 0
+        var scan = offsetIndex.lastEntry?.position ?? 0
+        if let last = timeIndex.lastEntry {
+            maxTimestamp = last.timestamp
+            offsetOfMaxTimestamp = last.offset
+        }
+        while let header = try header(at: scan, limit: size) {
+            if header.maxTimestamp > maxTimestamp {
+                maxTimestamp = header.maxTimestamp
+                offsetOfMaxTimestamp = header.lastOffset
+            }
+            bytesSinceLastIndexEntry += header.totalSize
+            scan += Int64(header.totalSize)
+        }
+        if size == 0 { rollingBasedTimestamp = nil }
+    }
+
+    /// The segment stops being active: indexes shrink to their used entries.
+    func closeForAppends() throws(LogError) {
+        try offsetIndex.file.trim()
+        try timeIndex.file.trim()
+    }
+
+    func reopenForAppends(config: LogConfig) throws(LogError) {
+        try offsetIndex.file.reopenForAppend(maxBytes: config.segmentIndexBytes)
+        try timeIndex.file.reopenForAppend(maxBytes: config.segmentIndexBytes)
+    }
+
+    func flushIndexes() {
+        offsetIndex.file.flush()
+        timeIndex.file.flush()
+    }
+
+    /// Unlinks the three files. The `.log` fd stays open until the last `SegmentFileHandle` reference
+    /// (e.g. a fetch being sent) is released.
+    func deleteFiles() {
+        FileSystem.remove(file.path)
+        offsetIndex.file.deleteFile()
+        timeIndex.file.deleteFile()
+    }
+}
