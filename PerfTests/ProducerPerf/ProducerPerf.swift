@@ -3,6 +3,10 @@ import PetrelClient
 import PetrelProtocol
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `producer-perf`: Kafka's `kafka-producer-perf-test` for the Petrel producer. Sends `--num-records`
 /// records of `--record-size` bytes (optionally capped at `--throughput` records/s), prints progress
 /// every 5 s and a final line with records/s, MB/s, average/max latency and percentiles, in Kafka's
@@ -46,7 +50,7 @@ struct ProducerPerf: AsyncParsableCommand {
         let reporter = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(5))
-                if !Task.isCancelled { print(stats.window()) }
+                if !Task.isCancelled { emit(stats.window()) }
             }
         }
         let start = ContinuousClock.now
@@ -74,7 +78,7 @@ struct ProducerPerf: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - start
         reporter.cancel()
         await producer.close()
-        print(stats.total(elapsed: elapsed))
+        emit(stats.total(elapsed: elapsed))
     }
 }
 
@@ -140,6 +144,12 @@ final class Stats: Sendable {
     private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
+
+/// Writes one line to standard output at once (unbuffered: progress must show while the run goes on).
+func emit(_ line: String) {
+    var bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
 }
 
 /// Two decimals, as Kafka's tool prints them.

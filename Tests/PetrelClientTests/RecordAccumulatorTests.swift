@@ -17,7 +17,7 @@ struct Sized: AccumulatedRecord {
 
     @Test func openBatchWaitsForLinger() {
         var acc = accumulator()
-        #expect(acc.append(Sized(estimatedSize: 10), completion: 1, to: p0, now: t0) == false)
+        #expect(acc.append(Sized(estimatedSize: 10), completion: 1, to: p0, now: t0) == .init(openedBatch: true))
         #expect(acc.drain(now: t0).isEmpty)
         #expect(acc.nextWakeup(now: t0) == t0 + .milliseconds(5))
         let ready = acc.drain(now: t0 + .milliseconds(5))
@@ -26,9 +26,9 @@ struct Sized: AccumulatedRecord {
 
     @Test func fullBatchClosesAndIsReadyAtOnce() {
         var acc = accumulator(batchSize: 300)
-        #expect(acc.append(Sized(estimatedSize: 100), completion: 1, to: p0, now: t0) == false)
-        #expect(acc.append(Sized(estimatedSize: 100), completion: 2, to: p0, now: t0) == false)
-        #expect(acc.append(Sized(estimatedSize: 100), completion: 3, to: p0, now: t0) == true)
+        #expect(acc.append(Sized(estimatedSize: 100), completion: 1, to: p0, now: t0) == .init(openedBatch: true))
+        #expect(acc.append(Sized(estimatedSize: 100), completion: 2, to: p0, now: t0) == .init())
+        #expect(acc.append(Sized(estimatedSize: 100), completion: 3, to: p0, now: t0) == .init(closedBatch: true, openedBatch: true))
         let ready = acc.drain(now: t0)
         #expect(ready.map(\.completions) == [[1, 2]])
     }

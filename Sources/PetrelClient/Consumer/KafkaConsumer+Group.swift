@@ -44,9 +44,12 @@ extension KafkaConsumer {
         group.map { ($0.memberID, $0.generationID) }
     }
 
-    func ensureGroupMembership() async throws(KafkaClientError) {
+    /// Joins (or rejoins) until a member with an assignment, or until `deadline` (poll's timeout) when
+    /// the coordinator keeps failing; a join already sent is waited for.
+    func ensureGroupMembership(until deadline: ContinuousClock.Instant) async throws(KafkaClientError) {
         while let current = group, current.needsJoin, !isClosed {
             try await joinAndSync()
+            if ContinuousClock.now >= deadline { break }
         }
         if group != nil && group?.heartbeat == nil { startHeartbeats() }
     }

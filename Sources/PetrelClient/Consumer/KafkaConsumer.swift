@@ -98,7 +98,7 @@ public actor KafkaConsumer {
         let deadline = ContinuousClock.now + timeout
         repeat {
             if isClosed { throw .closed("consumer closed") }
-            if group != nil { try await ensureGroupMembership() }
+            if group != nil { try await ensureGroupMembership(until: deadline) }
             try await maybeAutoCommit()
             if !buffered.isEmpty { break }
             try await resolvePositions()

@@ -33,6 +33,9 @@ public actor KafkaProducer {
     private var partitioner: StickyPartitioner
     private var metadata: ClusterMetadata?
     private var producerID: Int64 = -1
+    /// The InitProducerId or Metadata lookup in progress, shared by every send waiting for it.
+    private var initializing: Task<Void, any Error>?
+    private var lookups: [String: Task<Int32, any Error>] = [:]
     private var producerEpoch: Int16 = -1
     private var nextSequence: [TopicPartition: Int32] = [:]
     private var scheduledWakeup: ContinuousClock.Instant?
@@ -57,7 +60,16 @@ public actor KafkaProducer {
         else {
             throw KafkaClientError.broker(.messageTooLarge, "record of \(pending.estimatedSize) bytes > max.request.size")
         }
-        if idempotent && producerID < 0 { try await initProducerID() }
+        if idempotent && producerID < 0 {
+            let pending = initializing ?? Task { try await self.initProducerID() }
+            initializing = pending
+            do {
+                try await pending.value
+            } catch {
+                initializing = nil
+                throw error
+            }
+        }
         let partitionCount = try await partitionCount(of: record.topic)
         let partition: Int32
         if let chosen = record.partition {
@@ -70,10 +82,13 @@ public actor KafkaProducer {
         }
         let target = TopicPartition(topic: record.topic, partition: partition)
         return try await withCheckedThrowingContinuation { (delivery: Delivery) in
-            if accumulator.append(pending, completion: delivery, to: target, now: .now) {
+            let result = accumulator.append(pending, completion: delivery, to: target, now: .now)
+            if result.closedBatch {
                 partitioner.batchClosed(topic: record.topic, partition: partition, partitionCount: partitionCount)
+                pump()
+            } else if result.openedBatch {
+                scheduleWakeup()
             }
-            pump()
         }
     }
 
@@ -98,6 +113,13 @@ public actor KafkaProducer {
 
     private func partitionCount(of topic: String) async throws -> Int32 {
         if let count = metadata?.partitionCount(of: topic) { return count }
+        let lookup = lookups[topic] ?? Task { try await self.lookUpPartitionCount(of: topic) }
+        lookups[topic] = lookup
+        defer { lookups[topic] = nil }
+        return try await lookup.value
+    }
+
+    private func lookUpPartitionCount(of topic: String) async throws -> Int32 {
         let autoCreate = configuration.allowAutoCreateTopics
         let client = client
         let fresh = try await client.retrying("metadata for \(topic)") { () async throws(KafkaClientError) -> ClusterMetadata in
@@ -126,11 +148,8 @@ public actor KafkaProducer {
             }
             return response
         }
-        // Another send may have finished initialising while this one waited.
-        if producerID < 0 {
-            producerID = response.producerID
-            producerEpoch = response.producerEpoch
-        }
+        producerID = response.producerID
+        producerEpoch = response.producerEpoch
     }
 
     // MARK: Sending batches

@@ -41,27 +41,40 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         self.linger = linger
     }
 
-    /// Adds a record to its partition's open batch. Returns true when this closed the previous open
-    /// batch (the sticky partitioner then moves on). A record larger than `batch.size` gets a batch
-    /// of its own.
+    /// What an append changed, so the driver does only the work needed.
+    struct AppendResult: Equatable {
+        /// The partition's previous open batch was closed (full): it can be sent, and the sticky
+        /// partitioner moves on.
+        var closedBatch = false
+        /// The record started a new open batch: its linger deadline is new.
+        var openedBatch = false
+    }
+
+    /// Adds a record to its partition's open batch. A record larger than `batch.size` gets a batch of
+    /// its own.
     @discardableResult
     mutating func append(_ record: Record, completion: Completion, to partition: TopicPartition, now: ContinuousClock.Instant)
-        -> Bool
+        -> AppendResult
     {
-        var closedOne = false
-        if let current = open[partition], current.estimatedBytes + record.estimatedSize > batchSize,
-            !current.records.isEmpty
-        {
-            closed[partition, default: []].append(current)
-            open[partition] = nil
-            closedOne = true
+        var result = AppendResult()
+        // Taken out of the dictionary while it grows, so appending does not copy its arrays.
+        var batch: Batch
+        if let existing = open.removeValue(forKey: partition) {
+            batch = existing
+        } else {
+            batch = Batch(partition: partition, createdAt: now)
+            result.openedBatch = true
         }
-        var batch = open[partition] ?? Batch(partition: partition, createdAt: now)
+        if batch.estimatedBytes + record.estimatedSize > batchSize, !batch.records.isEmpty {
+            closed[partition, default: []].append(batch)
+            batch = Batch(partition: partition, createdAt: now)
+            result = AppendResult(closedBatch: true, openedBatch: true)
+        }
         batch.records.append(record)
         batch.completions.append(completion)
         batch.estimatedBytes += record.estimatedSize
         open[partition] = batch
-        return closedOne
+        return result
     }
 
     /// The batches to send now: per partition without a batch in flight, its oldest closed batch, or
