@@ -36,8 +36,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# Starts a single-node broker on :9092 with data under ./data; pass settings with ARGS="--config f --override k=v".
 run: deps
-	@echo "The broker is not built yet: 'make run' will start it once PetrelBroker lands (see README status)." >&2; exit 1
+	$(SWIFT) build -c release --product petrel
+	.build/release/petrel broker $(ARGS)
 
 test: deps
 	$(SWIFT) build --build-tests

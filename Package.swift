@@ -53,7 +53,11 @@ let package = Package(
             name: "ShimsBench", dependencies: ["PetrelProtocol", nioCore], path: "PerfTests/ShimsBench", swiftSettings: strict),
         // Partition logs: segments, offset/time indexes, io_uring write path, recovery, retention.
         .target(
-            name: "PetrelStorage", dependencies: ["PetrelProtocol", "CSystemShims", nioCore, logging],
+            name: "PetrelStorage",
+            dependencies: [
+                "PetrelProtocol", "CSystemShims", nioCore, logging,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             exclude: ["README.md"], swiftSettings: strict
         ),
         .testTarget(name: "PetrelStorageTests", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging]),
@@ -66,6 +70,28 @@ let package = Package(
         .executableTarget(
             name: "StorageBench", dependencies: ["PetrelStorage", "PetrelProtocol", nioCore, logging],
             path: "PerfTests/StorageBench", swiftSettings: strict
+        ),
+        // Metadata records, MetadataImage, controller operations; the broker implements its MetadataLog.
+        .target(
+            name: "PetrelMetadata", dependencies: ["PetrelProtocol", nioCore], exclude: ["README.md"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PetrelMetadataTests", dependencies: ["PetrelMetadata", "PetrelProtocol", nioCore]),
+        // NIO server, request dispatch, handlers, config, lifecycle: the only module that wires the others.
+        .target(
+            name: "PetrelBroker",
+            dependencies: ["PetrelProtocol", "PetrelMetadata", "PetrelStorage", nioCore, nioPosix, logging],
+            exclude: ["README.md"], swiftSettings: strict
+        ),
+        .testTarget(name: "PetrelBrokerTests", dependencies: [
+            "PetrelBroker", "PetrelProtocol", nioCore, nioPosix, logging,
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        // The one executable: `petrel broker|...`; the only place that bootstraps LoggingSystem.
+        .executableTarget(
+            name: "petrel",
+            dependencies: ["PetrelBroker", "PetrelClient", "PetrelProtocol", nioCore, nioPosix, logging, argumentParser],
+            swiftSettings: strict
         ),
         // Producer, consumer (with groups) and admin client on SwiftNIO; used by the CLI and perf tools.
         .target(

@@ -114,6 +114,7 @@ static int remaining_chunk(const struct op_slot *s) {
 static int finish(CSystemShims_ring *r, int index) {
     struct op_slot *s = &r->slots[index];
     int rc = push_ready(r, s->user_data, s->error ? s->error : s->written);
+    if (rc) r->in_flight--; /* out of memory: this write will never be reported */
     release_slot(r, index);
     return rc;
 }
@@ -285,10 +286,11 @@ int CSystemShims_ring_eventfd(const CSystemShims_ring *r) { return r->eventfd; }
 
 size_t CSystemShims_ring_in_flight(const CSystemShims_ring *r) { return r->in_flight; }
 
-int CSystemShims_ring_submit_writes(CSystemShims_ring *r, const CSystemShims_write_op *ops, size_t count) {
+int CSystemShims_ring_submit_writes(
+    CSystemShims_ring *r, const CSystemShims_write_op *ops, size_t count, size_t *queued) {
     int rc = 0;
-    size_t done_sync = 0;
-    for (size_t i = 0; i < count; i++) {
+    size_t done_sync = 0, i = 0;
+    for (; i < count; i++) {
         const CSystemShims_write_op *op = &ops[i];
         if (op->iovcnt < 0) { rc = -EINVAL; break; }
         if (r->free_head < 0 && (rc = grow_slots(r)) != 0) break;
@@ -321,9 +323,11 @@ int CSystemShims_ring_submit_writes(CSystemShims_ring *r, const CSystemShims_wri
             /* SQEs of this op may already be queued; let them complete and report the error then */
             s->error = rc;
             if (s->pending == 0) finish(r, index);
+            i++; /* this op still produces a completion */
             break;
         }
     }
+    if (queued) *queued = i;
     if (r->engine == CSystemShims_RING_ENGINE_URING) {
         int submitted = io_uring_submit(&r->ring);
         if (submitted < 0 && rc == 0) rc = submitted;

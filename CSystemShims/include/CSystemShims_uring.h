@@ -76,9 +76,11 @@ int CSystemShims_ring_eventfd(const CSystemShims_ring *ring);
 /*
  * Queues `count` writes and submits them with one io_uring_submit (more only if they do not fit the
  * submission queue). The iovec arrays are copied; the buffers they point to must stay valid until the
- * write's completion is reaped. Returns 0 or -errno (nothing is queued from the failing op onwards).
+ * write's completion is reaped. Returns 0 or -errno; `*queued` receives how many ops (from the start)
+ * will produce a completion, so on error the rest were not taken.
  */
-int CSystemShims_ring_submit_writes(CSystemShims_ring *ring, const CSystemShims_write_op *ops, size_t count);
+int CSystemShims_ring_submit_writes(
+    CSystemShims_ring *ring, const CSystemShims_write_op *ops, size_t count, size_t *queued);
 
 /*
  * Copies up to `max` finished writes into `out`. `timeout_ms` < 0 waits until at least one is ready,

@@ -143,6 +143,9 @@ import PetrelStorage
             try await group.waitForAll()
         }
         let elapsed = now() - start
+        let io = manager.ioStatistics
+        print("  (\(partitions) partition(s), durable \(durable): \(io.requests) requests in \(io.rounds) ring rounds, "
+            + "\(io.fileWrites) file writes, \(io.fdatasyncs) fdatasyncs)")
         try await manager.shutdown()
         return elapsed
     }

@@ -1,7 +1,6 @@
 import Glibc
 import Logging
 import NIOCore
-import Synchronization
 
 /// The storage I/O thread: the one owner of the `URing`.
 ///
@@ -29,7 +28,8 @@ final class LogWriter: Sendable {
     }
 
     let engine: IOEngine
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
+    private let counters = Locked(IOStatistics())
     /// Pipe the thread sleeps on while the queue is empty ([read, write]).
     private let wake: [CInt]
     /// Pipe the thread writes to when it has drained everything after `shutdown`.
@@ -58,6 +58,8 @@ final class LogWriter: Sendable {
     deinit {
         (wake + finished).forEach { close($0) }
     }
+
+    var statistics: IOStatistics { counters.withLock { $0 } }
 
     func enqueue(_ request: Request) {
         enqueue([request])
@@ -143,6 +145,12 @@ final class LogWriter: Sendable {
             }
             consumed += 1
         }
+        counters.withLock { counters in
+            counters.rounds += 1
+            counters.requests += consumed - requests.startIndex
+            counters.fileWrites += writes.count
+            counters.fdatasyncs += writes.filter(\.sync).count
+        }
         var results = [Result<Void, IOErrno>?](repeating: nil, count: writes.count)
         do {
             try ring.submit(writes)
@@ -166,6 +174,18 @@ final class LogWriter: Sendable {
         }
         return requests[consumed...]
     }
+}
+
+/// What the I/O thread has done so far: how well group commit batches.
+public struct IOStatistics: Sendable, Hashable {
+    /// Ring submissions (one per round).
+    public var rounds = 0
+    /// Appends and flushes carried by those rounds.
+    public var requests = 0
+    /// Vectored writes (one per file per round).
+    public var fileWrites = 0
+    /// fdatasyncs linked to them.
+    public var fdatasyncs = 0
 }
 
 /// Runs `body` on a new detached pthread (the storage I/O thread must not be a cooperative-pool thread:

@@ -95,8 +95,10 @@ public final class URing {
     /// Writes submitted whose completion has not been reaped yet.
     public var inFlight: Int { CSystemShims_ring_in_flight(ring) }
 
-    /// Submits every write in one go. On error nothing from the failing write onwards was queued.
+    /// Submits every write in one go. On error the writes from the failing one onwards were not queued
+    /// (and produce no completion); the earlier ones complete normally.
     public func submit(_ writes: [RingWrite]) throws(IOErrno) {
+        var queued = 0
         var iovecs: [iovec] = []
         iovecs.reserveCapacity(writes.reduce(0) { $0 + $1.buffers.count })
         for write in writes {
@@ -120,9 +122,10 @@ public final class URing {
                 next += write.buffers.count
             }
             for write in writes { retained[write.id] = write.buffers }
-            return CSystemShims_ring_submit_writes(ring, ops, ops.count)
+            return CSystemShims_ring_submit_writes(ring, ops, ops.count, &queued)
         }
         if rc < 0 {
+            for write in writes[queued...] { retained[write.id] = nil }
             throw IOErrno(-rc)
         }
     }

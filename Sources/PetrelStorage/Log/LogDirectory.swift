@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A `log.dirs` entry shared by its partitions: its path and whether it is still writable.
 ///
@@ -6,7 +5,7 @@ import Synchronization
 /// broker then reports KAFKA_STORAGE_ERROR for its partitions); reads of acknowledged data go on.
 public final class LogDirectory: Sendable {
     public let path: String
-    private let offlineReason = Mutex<String?>(nil)
+    private let offlineReason = Locked<String?>(nil)
 
     init(path: String) {
         self.path = path

@@ -1,6 +1,5 @@
 import Glibc
 import Logging
-import Synchronization
 
 /// All partition logs of a broker, spread over `log.dirs`, sharing one I/O thread and ring so appends
 /// of many partitions are submitted together (group commit).
@@ -18,10 +17,12 @@ public final class LogManager: Sendable {
     public let logDirectories: [LogDirectory]
     private let writer: LogWriter
     private let logger: Logger
-    private let logs = Mutex<[OffsetCheckpointFile.Key: PartitionLog]>([:])
+    private let logs = Locked<[OffsetCheckpointFile.Key: PartitionLog]>([:])
 
     /// The engine in use (`sync` after an io_uring fallback).
     public var ioEngine: IOEngine { writer.engine }
+    /// Counters of the I/O thread (group-commit rounds, writes, fdatasyncs).
+    public var ioStatistics: IOStatistics { writer.statistics }
 
     public init(config: LogManagerConfig, logger: Logger) throws(LogError) {
         self.config = config

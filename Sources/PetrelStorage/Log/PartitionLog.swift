@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import PetrelProtocol
-import Synchronization
 
 /// The log of one partition: `<log dir>/<topic>-<partition>/` holding segments, their indexes and
 /// producer-state snapshots (see the module README for the on-disk layout).
@@ -24,7 +23,7 @@ public final class PartitionLog: Sendable {
     public let config: LogConfig
     let writer: LogWriter
     private let logger: Logger
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     private struct Pending {
         var id: UInt64
@@ -146,7 +145,7 @@ public final class PartitionLog: Sendable {
             segments: segments, nextOffset: nextOffset, logEndOffset: nextOffset, logStartOffset: logStartOffset,
             recoveryPoint: recoveryPoint)
         state.producers = try Self.rebuildProducerState(state: state, directory: directory)
-        self.state = Mutex(state)
+        self.state = Locked(state)
     }
 
     static func folderName(topic: String, partition: Int32) -> String { "\(topic)-\(partition)" }
@@ -454,8 +453,10 @@ public final class PartitionLog: Sendable {
         let id = state.nextID
         state.nextID += 1
         state.flushes.append(Flush(id: id, coversOffset: coversOffset, remaining: files.count, failed: false))
-        state.unflushedRecords = 0
-        state.firstUnflushedTime = nil
+        if coversOffset >= state.logEndOffset {  // every counted (written) record: the policy starts over
+            state.unflushedRecords = 0
+            state.firstUnflushedTime = nil
+        }
         writer.enqueue(files.map { file in
             LogWriter.Request(file: file, position: 0, bytes: nil, sync: true, completion: { [self] result in
                 flushCompleted(id: id, result: result)
@@ -545,7 +546,8 @@ public final class PartitionLog: Sendable {
             else { return result }
             while segmentIndex < state.segments.count {
                 let segment = state.segments[segmentIndex]
-                var (position, header) = try segment.translate(offset, limit: segment.size)
+                var scanner = segment.scanner(limit: segment.size)
+                var (position, header) = try segment.translate(offset, using: &scanner)
                 let start = position
                 var length = 0
                 while let current = header, current.lastOffset < limitOffset {
@@ -555,7 +557,7 @@ public final class PartitionLog: Sendable {
                     length += current.totalSize
                     result.nextOffset = current.nextOffset
                     position += Int64(current.totalSize)
-                    header = try segment.header(at: position, limit: segment.size)
+                    header = try scanner.header(at: position)
                 }
                 if length > 0 {
                     result.slices = [FileSlice(file: segment.file, position: start, length: length)]
@@ -592,13 +594,14 @@ public final class PartitionLog: Sendable {
         try state.withLock { state throws(LogError) -> (offset: Int64, timestamp: Int64)? in
             for segment in state.segments where segment.maxTimestamp >= timestamp && segment.size > 0 {
                 let startOffset = segment.timeIndex.lookupBefore(timestamp).map { $0 + 1 } ?? segment.baseOffset
-                var (position, header) = try segment.translate(startOffset, limit: segment.size)
+                var scanner = segment.scanner(limit: segment.size)
+                var (position, header) = try segment.translate(startOffset, using: &scanner)
                 while let current = header {
                     if current.maxTimestamp >= timestamp && current.lastOffset >= state.logStartOffset {
                         return (max(current.baseOffset, state.logStartOffset), current.maxTimestamp)
                     }
                     position += Int64(current.totalSize)
-                    header = try segment.header(at: position, limit: segment.size)
+                    header = try scanner.header(at: position)
                 }
             }
             return nil
@@ -654,11 +657,12 @@ public final class PartitionLog: Sendable {
         for segment in state.segments {
             let segmentEnd = segment.size
             guard segmentEnd > 0 else { continue }
-            var (position, header) = try segment.translate(replayFrom, limit: segmentEnd)
+            var scanner = segment.scanner(limit: segmentEnd)
+            var (position, header) = try segment.translate(replayFrom, using: &scanner)
             while let current = header {
                 if current.baseOffset >= replayFrom { producers.update(current) }
                 position += Int64(current.totalSize)
-                header = try segment.header(at: position, limit: segmentEnd)
+                header = try scanner.header(at: position)
             }
         }
         return producers
@@ -695,7 +699,8 @@ public final class PartitionLog: Sendable {
                 try active.truncate(from: offset)
                 var position: Int64 = 0
                 var end = active.baseOffset
-                while let header = try active.header(at: position, limit: active.size) {
+                var scanner = active.scanner(limit: active.size)
+                while let header = try scanner.header(at: position) {
                     end = header.nextOffset
                     position += Int64(header.totalSize)
                 }

@@ -78,11 +78,15 @@ final class LogSegment {
         }
     }
 
-    /// Position of the first batch whose lastOffset >= `offset` (or `size` when none), and that batch.
-    func translate(_ offset: Int64, limit: Int64) throws(LogError) -> (position: Int64, header: RecordBatchHeader?) {
+    /// A sequential header reader over the bytes below `limit`.
+    func scanner(limit: Int64) -> HeaderScanner { HeaderScanner(segment: self, limit: limit) }
+
+    /// Position of the first batch whose lastOffset >= `offset` (the end of the scanned bytes when
+    /// none), and that batch.
+    func translate(_ offset: Int64, using scanner: inout HeaderScanner) throws(LogError) -> (position: Int64, header: RecordBatchHeader?) {
         var position = offsetIndex.lookup(offset).position
-        if position >= limit { position = 0 }
-        while let header = try header(at: position, limit: limit) {
+        if position >= scanner.limit { position = 0 }
+        while let header = try scanner.header(at: position) {
             if header.lastOffset >= offset { return (position, header) }
             position += Int64(header.totalSize)
         }
@@ -130,10 +134,8 @@ final class LogSegment {
         }
         var position = offsetIndex.lastEntry?.position ?? 0
         var nextOffset: Int64? = nil
-        var first = true
-        while let header = try header(at: position, limit: size) {
-            if first, position == 0 { rollingBasedTimestamp = header.maxTimestamp }
-            first = false
+        var scanner = scanner(limit: size)
+        while let header = try scanner.header(at: position) {
             if header.maxTimestamp > maxTimestamp {
                 maxTimestamp = header.maxTimestamp
                 offsetOfMaxTimestamp = header.lastOffset
@@ -152,9 +154,10 @@ final class LogSegment {
     }
 
     /// Drops every batch with offsets >= `offset` (the batch containing `offset` goes too: batches are
-    /// kept whole). Returns the new size.
+    /// kept whole).
     func truncate(from offset: Int64) throws(LogError) {
-        let (position, _) = try translate(offset, limit: size)
+        var translator = scanner(limit: size)
+        let (position, _) = try translate(offset, using: &translator)
         try file.truncate(to: position)
         size = position
         reservedSize = position
@@ -169,7 +172,8 @@ final class LogSegment {
             maxTimestamp = last.timestamp
             offsetOfMaxTimestamp = last.offset
         }
-        while let header = try header(at: scan, limit: size) {
+        var remaining = scanner(limit: size)
+        while let header = try remaining.header(at: scan) {
             if header.maxTimestamp > maxTimestamp {
                 maxTimestamp = header.maxTimestamp
                 offsetOfMaxTimestamp = header.lastOffset
@@ -202,5 +206,36 @@ final class LogSegment {
         FileSystem.remove(file.path)
         offsetIndex.file.deleteFile()
         timeIndex.file.deleteFile()
+    }
+}
+
+/// Reads batch headers through a 64 KiB window: one pread serves every header inside it, instead of one
+/// pread per 61-byte header. Only bytes below `limit` (written ones) are ever returned.
+struct HeaderScanner {
+    static let windowBytes = 64 * 1024
+    let segment: LogSegment
+    let limit: Int64
+    private var window = ByteBuffer()
+    private var windowStart: Int64 = 0
+
+    init(segment: LogSegment, limit: Int64) {
+        self.segment = segment
+        self.limit = limit
+    }
+
+    /// The header at `position` if the whole batch lies below `limit`; nil at the end.
+    mutating func header(at position: Int64) throws(LogError) -> RecordBatchHeader? {
+        let headerEnd = position + Int64(RecordBatchHeader.size)
+        guard headerEnd <= limit else { return nil }
+        if position < windowStart || headerEnd > windowStart + Int64(window.readableBytes) {
+            window = try segment.file.read(at: position, count: Int(min(Int64(Self.windowBytes), limit - position)))
+            windowStart = position
+        }
+        do {
+            let header = try RecordBatchHeader(parsing: window, at: Int(position - windowStart))
+            return position + Int64(header.totalSize) <= limit ? header : nil
+        } catch {
+            throw LogError(.corruptBatch, "\(segment.file.path) at \(position): \(error)")
+        }
     }
 }

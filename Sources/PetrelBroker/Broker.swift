@@ -1,0 +1,185 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PetrelMetadata
+import PetrelProtocol
+import PetrelStorage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A single-node broker: formats or checks its log dir, opens the logs, replays the metadata log,
+/// binds its listeners and serves until `shutdown()`.
+///
+/// Start: `meta.properties` (written on first start; a different node.id refuses to start) → LogManager
+/// (recovers logs after an unclean stop) → `__cluster_metadata-0` replayed into a `MetadataImage` →
+/// partition logs reconciled with the image → listeners bound. Shutdown: stop accepting, let
+/// connections finish their in-flight requests, then flush, checkpoint and mark the log dir clean.
+public final class Broker: Sendable {
+    public let clusterID: String
+    /// The bound listeners (port 0 replaced by the chosen port).
+    public let boundListeners: [Listener]
+    private let group: MultiThreadedEventLoopGroup
+    private let serverChannels: [any Channel]
+    private let connections: ConnectionRegistry
+    private let services: BrokerServices
+    private let maintenance: Task<Void, Never>
+    private let logger: Logger
+
+    private init(
+        clusterID: String, boundListeners: [Listener], group: MultiThreadedEventLoopGroup,
+        serverChannels: [any Channel], connections: ConnectionRegistry, services: BrokerServices,
+        maintenance: Task<Void, Never>, logger: Logger
+    ) {
+        self.clusterID = clusterID
+        self.boundListeners = boundListeners
+        self.group = group
+        self.serverChannels = serverChannels
+        self.connections = connections
+        self.services = services
+        self.maintenance = maintenance
+        self.logger = logger
+    }
+
+    public static func start(
+        configuration: BrokerConfiguration, values: BrokerConfigValues, logger: Logger
+    ) async throws -> Broker {
+        let logDir = configuration.log.dirs[0]
+        let (meta, formatted) = try MetaProperties.loadOrFormat(
+            directory: logDir, nodeID: configuration.nodeID, newClusterID: { Uuid.random().description })
+        if formatted {
+            logger.info("formatted log dir", metadata: ["dir": "\(logDir)", "cluster.id": "\(meta.clusterID)"])
+        }
+        var storageConfig = LogManagerConfig(logDirs: [logDir])
+        storageConfig.defaultLogConfig = LogConfig(
+            configuration.log.topicDefaults, durableAcks: configuration.log.durableAcks)
+        storageConfig.ioEngine = configuration.log.ioEngine == .sync ? .sync : .ioUring
+        storageConfig.retentionCheckInterval = configuration.log.retentionCheckInterval
+        let logManager = try LogManager(config: storageConfig, logger: logger)
+
+        let metadataLog = try StorageMetadataLog.open(in: logManager)
+        let image = try await MetadataImage.replay(metadataLog, clusterID: meta.clusterID)
+        let partitions = PartitionManager(logManager: logManager, logger: logger)
+        let logConfig: @Sendable (MetadataImage, String) -> LogConfig = { image, topic in
+            let overrides = image.configs(of: ConfigResource(type: .topic, name: topic))
+            let typed =
+                (try? TopicConfiguration(overrides: overrides, broker: values)) ?? configuration.log.topicDefaults
+            return LogConfig(typed, durableAcks: configuration.log.durableAcks)
+        }
+        await partitions.reconcile(with: image) { logConfig(image, $0) }
+        let control = TopicControl(
+            brokers: [configuration.nodeID], defaultPartitions: configuration.topics.numPartitions,
+            defaultReplicationFactor: configuration.topics.defaultReplicationFactor)
+        let metadata = MetadataManager(image: image, log: metadataLog, control: control) { image, _ in
+            await partitions.reconcile(with: image) { logConfig(image, $0) }
+        }
+        let services = BrokerServices(
+            clusterID: meta.clusterID, configuration: configuration, configValues: values, metadata: metadata,
+            partitions: partitions)
+        let dispatcher = RequestDispatcher(handlers: Self.handlers(services), logger: logger)
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let connections = ConnectionRegistry()
+        var channels: [any Channel] = []
+        var bound: [Listener] = []
+        do {
+            for listener in configuration.network.listeners {
+                let channel = try await KafkaServer.bind(
+                    listener, group: group, processor: dispatcher, connections: connections,
+                    network: configuration.network, logger: logger)
+                channels.append(channel)
+                var actual = listener
+                actual.port = channel.localAddress?.port ?? listener.port
+                bound.append(actual)
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            try? await group.shutdownGracefully()
+            try? await logManager.shutdown()
+            throw error
+        }
+        services.setAdvertisedListeners(
+            configuration.network.advertisedListeners
+                ?? bound.map { listener in
+                    var advertised = listener
+                    if advertised.host.isEmpty || advertised.host == "0.0.0.0" { advertised.host = Self.hostName() }
+                    return advertised
+                })
+        let maintenance = Task { await Self.runMaintenance(logManager, configuration: configuration) }
+        logger.info(
+            "broker started",
+            metadata: [
+                "node.id": "\(configuration.nodeID)", "cluster.id": "\(meta.clusterID)",
+                "listeners": "\(bound.map(\.description).joined(separator: ","))",
+                "topics": "\(image.topics.count)", "io.engine": "\(logManager.ioEngine)",
+            ])
+        return Broker(
+            clusterID: meta.clusterID, boundListeners: bound, group: group, serverChannels: channels,
+            connections: connections, services: services, maintenance: maintenance, logger: logger)
+    }
+
+    /// Every API this broker serves; ApiVersions advertises exactly these.
+    private static func handlers(_ services: BrokerServices) -> [AnyApiHandler] {
+        var handlers = [
+            AnyApiHandler(ProduceHandler(services: services)),
+            AnyApiHandler(FetchHandler(services: services, sessions: FetchSessionCache())),
+            AnyApiHandler(ListOffsetsHandler(services: services)),
+            AnyApiHandler(MetadataHandler(services: services)),
+            AnyApiHandler(CreateTopicsHandler(services: services)),
+            AnyApiHandler(DeleteTopicsHandler(services: services)),
+            AnyApiHandler(CreatePartitionsHandler(services: services)),
+            AnyApiHandler(DescribeConfigsHandler(services: services)),
+            AnyApiHandler(AlterConfigsHandler(services: services)),
+            AnyApiHandler(IncrementalAlterConfigsHandler(services: services)),
+            AnyApiHandler(DescribeClusterHandler(services: services)),
+            AnyApiHandler(DescribeTopicPartitionsHandler(services: services)),
+            AnyApiHandler(DeleteRecordsHandler(services: services)),
+            AnyApiHandler(OffsetForLeaderEpochHandler(services: services)),
+            AnyApiHandler(DescribeLogDirsHandler(services: services)),
+            AnyApiHandler(InitProducerIdHandler(services: services, allocator: ProducerIDAllocator(services: services))),
+        ]
+        // Consumer-group APIs (FindCoordinator, JoinGroup, ...) join this list from PetrelCoordinator.
+        handlers.append(AnyApiHandler(ApiVersionsHandler(otherAPIs: handlers.map { ($0.apiKey, $0.versions) })))
+        return handlers
+    }
+
+    /// Retention and the flush scheduler, until cancelled at shutdown.
+    private static func runMaintenance(_ logManager: LogManager, configuration: BrokerConfiguration) async {
+        let tick = min(configuration.log.retentionCheckInterval, .seconds(1))
+        let clock = ContinuousClock()
+        var nextRetention = clock.now + configuration.log.retentionCheckInterval
+        while (try? await Task.sleep(for: tick)) != nil {
+            let now = WallClock.nowMilliseconds()
+            logManager.flushDirtyLogs(now: now)
+            if clock.now >= nextRetention {
+                _ = logManager.enforceRetention(now: now)
+                nextRetention = clock.now + configuration.log.retentionCheckInterval
+            }
+        }
+    }
+
+    /// Stops accepting, lets connections finish their in-flight requests, then flushes and checkpoints
+    /// the logs and marks the log dir clean.
+    public func shutdown() async {
+        logger.info("broker shutting down")
+        for channel in serverChannels {
+            try? await channel.close()
+        }
+        await connections.quiesce()
+        maintenance.cancel()
+        do {
+            try await services.partitions.logManager.shutdown()
+        } catch {
+            logger.error("log shutdown failed; the next start recovers the logs: \(error)")
+        }
+        try? await group.shutdownGracefully()
+        logger.info("broker stopped")
+    }
+
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,133 @@
+import Logging
+import NIOCore
+
+/// What a connection needs from the request layer: one request frame in (size prefix stripped),
+/// the complete response frame out (size prefix included, possibly ending in file regions), or nil
+/// when the request gets no response (acks=0 Produce).
+protocol RequestProcessor: Sendable {
+    func process(_ frame: ByteBuffer, connection: ConnectionInfo) async throws(UnreadableRequest) -> ResponseFrame?
+}
+
+/// Identity of a client connection, for logs and handlers.
+struct ConnectionInfo: Sendable {
+    var id: UInt64
+    var remoteAddress: String
+}
+
+/// A response ready for the wire: byte buffers and file regions (sendfile) in order, and the file
+/// handles of those regions, closed once the write completes (or fails).
+struct ResponseFrame: Sendable {
+    var parts: [IOData]
+    var closingAfterWrite: [NIOFileHandle]
+
+    init(_ parts: [IOData], closingAfterWrite: [NIOFileHandle] = []) {
+        self.parts = parts
+        self.closingAfterWrite = closingAfterWrite
+    }
+
+    init(_ buffer: ByteBuffer) { self.init([.byteBuffer(buffer)]) }
+
+    func closeFiles() {
+        for handle in closingAfterWrite { try? handle.close() }
+    }
+}
+
+/// A frame or header that cannot be understood; the connection is closed with one log line.
+struct UnreadableRequest: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Per-connection handler after the frame decoder: hands each frame to the `RequestProcessor`
+/// concurrently, writes responses in request order (`ResponseSequencer`), closes the connection on
+/// an unreadable request and when it has been idle (no requests in flight) for `connections.max.idle.ms`.
+final class KafkaConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Never
+    typealias OutboundOut = IOData
+
+    private let processor: any RequestProcessor
+    private let connection: ConnectionInfo
+    private let logger: Logger
+    private var sequencer = ResponseSequencer<ResponseFrame>()
+    private var closing = false
+    /// Shutdown asked this connection to finish: no new requests, close after the last response.
+    private var quiescing = false
+
+    init(processor: any RequestProcessor, connection: ConnectionInfo, logger: Logger) {
+        self.processor = processor
+        self.connection = connection
+        var logger = logger
+        logger[metadataKey: LogKey.connectionID] = "\(connection.id)"
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing, !quiescing else { return }
+        let frame = unwrapInboundIn(data)
+        let id = sequencer.nextRequest()
+        let promise = context.eventLoop.makePromise(of: ResponseFrame?.self)
+        let processor = self.processor
+        let connection = self.connection
+        promise.completeWithTask { try await processor.process(frame, connection: connection) }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let response):
+                self.release(self.sequencer.complete(id, with: response), context: context)
+            case .failure(let error):
+                self.close(context: context, reason: "\(error)")
+                _ = self.sequencer.complete(id, with: nil)
+            }
+        }
+    }
+
+    private func release(_ responses: [ResponseFrame], context: ChannelHandlerContext) {
+        guard !closing else {
+            for response in responses { response.closeFiles() }
+            return
+        }
+        for response in responses {
+            for part in response.parts.dropLast() {
+                context.write(wrapOutboundOut(part), promise: nil)
+            }
+            guard let last = response.parts.last else { continue }
+            if response.closingAfterWrite.isEmpty {
+                context.write(wrapOutboundOut(last), promise: nil)
+            } else {
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in response.closeFiles() }
+                context.write(wrapOutboundOut(last), promise: written)
+            }
+        }
+        context.flush()
+        if quiescing, sequencer.inFlight == 0 {
+            closing = true
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            release([], context: context)
+            return
+        }
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all, sequencer.inFlight == 0 {
+            logger.debug("closing idle connection")
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        close(context: context, reason: "\(error)")
+    }
+
+    private func close(context: ChannelHandlerContext, reason: String) {
+        guard !closing else { return }
+        closing = true
+        logger.info("closing connection: \(reason)", metadata: [LogKey.remoteAddress: "\(connection.remoteAddress)"])
+        context.close(promise: nil)
+    }
+}
