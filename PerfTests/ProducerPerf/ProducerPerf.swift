@@ -24,7 +24,8 @@ struct ProducerPerf: AsyncParsableCommand {
     @Option(name: .customLong("compression")) var compression = "none"
     @Option(name: .customLong("batch-size")) var batchSize = 16384
     @Option(name: .customLong("linger-ms")) var lingerMs = 5
-    @Option(name: .customLong("max-in-flight"), help: "Sends outstanding at once.") var maxInFlight = 20_000
+    @Option(name: .customLong("max-in-flight"), help: "Records outstanding at once (buffer.memory in records).")
+    var maxInFlight = 100_000
 
     func validate() throws {
         guard numRecords > 0, recordSize > 0, batchSize > 0, lingerMs >= 0, maxInFlight > 0 else {
@@ -54,27 +55,20 @@ struct ProducerPerf: AsyncParsableCommand {
             }
         }
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            for i in 0..<numRecords {
-                if throughput > 0 {
-                    let due = start + .seconds(Double(i) / Double(throughput))
-                    if due > .now { try await Task.sleep(until: due, clock: .continuous) }
-                }
-                if inFlight >= maxInFlight {
-                    try await group.next()
-                    inFlight -= 1
-                }
-                let record = ProducerRecord(topic: topic, value: payload)
-                group.addTask {
-                    let sent = ContinuousClock.now
-                    _ = try await producer.send(record)
-                    stats.record(latency: ContinuousClock.now - sent)
-                }
-                inFlight += 1
+        for i in 0..<numRecords {
+            if throughput > 0 {
+                let due = start + .seconds(Double(i) / Double(throughput))
+                if due > .now { try await Task.sleep(until: due, clock: .continuous) }
             }
-            try await group.waitForAll()
+            // Like the Java producer's buffer.memory: block while too many records are outstanding.
+            while stats.outstanding >= maxInFlight { try await Task.sleep(for: .milliseconds(1)) }
+            stats.sent()
+            let sentAt = ContinuousClock.now
+            try await producer.send(ProducerRecord(topic: topic, value: payload)) { result in
+                stats.record(latency: ContinuousClock.now - sentAt, failed: (try? result.get()) == nil)
+            }
         }
+        await producer.flush()
         let elapsed = ContinuousClock.now - start
         reporter.cancel()
         await producer.close()
@@ -90,6 +84,8 @@ final class Stats: Sendable {
         var windowCount = 0
         var windowLatencyMicros: Int64 = 0
         var windowMaxMicros: Int64 = 0
+        var outstanding = 0
+        var failures = 0
     }
 
     private let state = Mutex(State())
@@ -99,9 +95,18 @@ final class Stats: Sendable {
         self.recordSize = recordSize
     }
 
-    func record(latency: Duration) {
+    /// Records handed to the producer and not yet reported.
+    var outstanding: Int { state.withLock { $0.outstanding } }
+
+    func sent() {
+        state.withLock { $0.outstanding += 1 }
+    }
+
+    func record(latency: Duration, failed: Bool) {
         let micros = latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000
         state.withLock {
+            $0.outstanding -= 1
+            if failed { $0.failures += 1 }
             $0.latenciesMicros.append(micros)
             $0.windowCount += 1
             $0.windowLatencyMicros += micros
@@ -126,12 +131,14 @@ final class Stats: Sendable {
 
     /// Kafka's final line: totals, then the 50th/95th/99th/99.9th percentile latencies.
     func total(elapsed: Duration) -> String {
-        let sorted = state.withLock { $0.latenciesMicros }.sorted()
+        let (unsorted, failures) = state.withLock { ($0.latenciesMicros, $0.failures) }
+        let sorted = unsorted.sorted()
         guard !sorted.isEmpty else { return "0 records sent." }
         func percentile(_ p: Double) -> Int64 { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] / 1000 }
         let average = Double(sorted.reduce(0, +)) / Double(sorted.count) / 1000
         return line(count: sorted.count, seconds: Self.seconds(elapsed), avgMillis: average, maxMillis: Double(sorted.last!) / 1000)
             + ", \(percentile(0.5)) ms 50th, \(percentile(0.95)) ms 95th, \(percentile(0.99)) ms 99th, \(percentile(0.999)) ms 99.9th."
+            + (failures > 0 ? " \(failures) records failed." : "")
     }
 
     private func line(count: Int, seconds: Double, avgMillis: Double, maxMillis: Double) -> String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import NIOCore
 import PetrelClient
 import PetrelProtocol
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -63,39 +64,37 @@ struct ProduceCommand: AsyncParsableCommand {
             let separator = keySeparator.map { Array($0.utf8) }
             var lines = StandardInputLines()
             var lineNumber = 0
+            let firstError = Mutex<(any Error)?>(nil)
+            let report: @Sendable (Result<RecordMetadata, any Error>) -> Void = { result in
+                if case .failure(let error) = result { firstError.withLock { $0 = $0 ?? error } }
+            }
             do {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    var inFlight = 0
-                    while let line = lines.next() {
-                        lineNumber += 1
-                        var key: [UInt8]?
-                        var value = line
-                        if let separator {
-                            guard let range = line.firstRange(of: separator) else {
-                                throw KafkaClientError.invalidArgument("no key separator on line \(lineNumber)")
-                            }
-                            key = Array(line[..<range.lowerBound])
-                            value = Array(line[range.upperBound...])
+                // Sent in line order; delivery reports arrive asynchronously.
+                while let line = lines.next(), firstError.withLock({ $0 == nil }) {
+                    lineNumber += 1
+                    var key: [UInt8]?
+                    var value = line
+                    if let separator {
+                        guard let range = line.firstRange(of: separator) else {
+                            throw KafkaClientError.invalidArgument("no key separator on line \(lineNumber)")
                         }
-                        let record = ProducerRecord(
-                            topic: topic, partition: partition, key: key, value: value, headers: recordHeaders)
-                        group.addTask { _ = try await producer.send(record) }
-                        inFlight += 1
-                        if inFlight >= 10_000 {
-                            try await group.next()
-                            inFlight -= 1
-                        }
+                        key = Array(line[..<range.lowerBound])
+                        value = Array(line[range.upperBound...])
                     }
-                    try await group.waitForAll()
+                    try await producer.send(
+                        ProducerRecord(topic: topic, partition: partition, key: key, value: value, headers: recordHeaders),
+                        onDelivery: report)
                 }
             } catch {
                 await producer.close()
                 throw error
             }
             await producer.close()
+            if let error = firstError.withLock({ $0 }) { throw error }
         }
     }
 }
+
 
 /// Lines of standard input as raw bytes, without the trailing newline: values are produced byte for
 /// byte, never re-encoded as text.

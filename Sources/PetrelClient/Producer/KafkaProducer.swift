@@ -13,11 +13,24 @@ import PetrelProtocol
 ///
 /// RPCs: Metadata, InitProducerId, Produce.
 public actor KafkaProducer {
-    typealias Delivery = CheckedContinuation<RecordMetadata, any Error>
+    /// Where a record's delivery report goes: a waiting `send`, or a callback.
+    enum Delivery {
+        case waiting(CheckedContinuation<RecordMetadata, any Error>)
+        case callback(@Sendable (Result<RecordMetadata, any Error>) -> Void)
+
+        func report(_ result: Result<RecordMetadata, any Error>) {
+            switch self {
+            case .waiting(let continuation): continuation.resume(with: result)
+            case .callback(let callback): callback(result)
+            }
+        }
+    }
 
     struct PendingRecord: AccumulatedRecord {
         var record: ProducerRecord
         var timestamp: Int64
+        var partition: TopicPartition
+        var partitionCount: Int32
         var estimatedSize: Int {
             // Varint lengths, attributes and deltas: about 21 bytes besides the payload, as the Java client estimates.
             21 + (record.key?.count ?? 0) + (record.value?.count ?? 0)
@@ -54,41 +67,61 @@ public actor KafkaProducer {
 
     /// Produces `record` and waits for its delivery report.
     public func send(_ record: ProducerRecord) async throws -> RecordMetadata {
+        let pending = try await prepare(record)
+        return try await withCheckedThrowingContinuation { enqueue(pending, delivery: .waiting($0)) }
+    }
+
+    /// Buffers `record` and returns; `onDelivery` gets its delivery report later. Records sent this way
+    /// from one task keep their order (librdkafka's `produce` with a delivery callback).
+    public func send(
+        _ record: ProducerRecord, onDelivery: @escaping @Sendable (Result<RecordMetadata, any Error>) -> Void
+    ) async throws {
+        let pending = try await prepare(record)
+        enqueue(pending, delivery: .callback(onDelivery))
+    }
+
+    /// Checks the record's size, makes sure the producer id and the topic's partition count are known,
+    /// and picks the partition.
+    private func prepare(_ record: ProducerRecord) async throws -> PendingRecord {
         if isClosed { throw KafkaClientError.closed("producer closed") }
-        let pending = PendingRecord(record: record, timestamp: record.timestamp ?? WallClock.nowMilliseconds())
+        var pending = PendingRecord(
+            record: record, timestamp: record.timestamp ?? WallClock.nowMilliseconds(),
+            partition: TopicPartition(topic: record.topic, partition: -1), partitionCount: 0)
         guard pending.estimatedSize + RecordAccumulator<PendingRecord, Delivery>.batchOverhead <= configuration.maxRequestSize
         else {
             throw KafkaClientError.broker(.messageTooLarge, "record of \(pending.estimatedSize) bytes > max.request.size")
         }
         if idempotent && producerID < 0 {
-            let pending = initializing ?? Task { try await self.initProducerID() }
-            initializing = pending
+            let initialization = initializing ?? Task { try await self.initProducerID() }
+            initializing = initialization
             do {
-                try await pending.value
+                try await initialization.value
             } catch {
                 initializing = nil
                 throw error
             }
         }
-        let partitionCount = try await partitionCount(of: record.topic)
-        let partition: Int32
+        pending.partitionCount = try await partitionCount(of: record.topic)
         if let chosen = record.partition {
-            guard chosen >= 0 && chosen < partitionCount else {
-                throw KafkaClientError.broker(.unknownTopicOrPartition, "\(record.topic) has \(partitionCount) partitions")
+            guard chosen >= 0 && chosen < pending.partitionCount else {
+                throw KafkaClientError.broker(.unknownTopicOrPartition, "\(record.topic) has \(pending.partitionCount) partitions")
             }
-            partition = chosen
+            pending.partition.partition = chosen
         } else {
-            partition = partitioner.partition(topic: record.topic, key: record.key, partitionCount: partitionCount)
+            pending.partition.partition = partitioner.partition(
+                topic: record.topic, key: record.key, partitionCount: pending.partitionCount)
         }
-        let target = TopicPartition(topic: record.topic, partition: partition)
-        return try await withCheckedThrowingContinuation { (delivery: Delivery) in
-            let result = accumulator.append(pending, completion: delivery, to: target, now: .now)
-            if result.closedBatch {
-                partitioner.batchClosed(topic: record.topic, partition: partition, partitionCount: partitionCount)
-                pump()
-            } else if result.openedBatch {
-                scheduleWakeup()
-            }
+        return pending
+    }
+
+    private func enqueue(_ pending: PendingRecord, delivery: Delivery) {
+        let result = accumulator.append(pending, completion: delivery, to: pending.partition, now: .now)
+        if result.closedBatch {
+            partitioner.batchClosed(
+                topic: pending.partition.topic, partition: pending.partition.partition, partitionCount: pending.partitionCount)
+            pump()
+        } else if result.openedBatch {
+            scheduleWakeup()
         }
     }
 
@@ -304,16 +337,16 @@ public actor KafkaProducer {
 
     private func deliver(_ batch: RecordAccumulator<PendingRecord, Delivery>.Batch, baseOffset: Int64, logAppendTime: Int64) {
         for (index, (pending, delivery)) in zip(batch.records, batch.completions).enumerated() {
-            delivery.resume(
-                returning: RecordMetadata(
+            delivery.report(
+                .success(RecordMetadata(
                     topic: batch.partition.topic, partition: batch.partition.partition,
                     offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
-                    timestamp: logAppendTime >= 0 ? logAppendTime : pending.timestamp))
+                    timestamp: logAppendTime >= 0 ? logAppendTime : pending.timestamp)))
         }
     }
 
     private func fail(_ batch: RecordAccumulator<PendingRecord, Delivery>.Batch, _ error: any Error) {
-        for delivery in batch.completions { delivery.resume(throwing: error) }
+        for delivery in batch.completions { delivery.report(.failure(error)) }
     }
 
     private func retryOrFail(_ batches: [RecordAccumulator<PendingRecord, Delivery>.Batch], _ error: any Error) {
