@@ -1,5 +1,6 @@
 import NIOCore
 import PetrelProtocol
+import Synchronization
 import Testing
 
 @testable import PetrelClient
@@ -79,6 +80,22 @@ import Testing
         #expect(received.map(\.value) == sent.map(\.value))
         #expect(received.map(\.headers) == sent.map(\.headers))
         #expect(received.map(\.timestamp) == sent.map { $0.timestamp! })
+        await broker.stop()
+    }
+
+    @Test func callbackSendsKeepCallOrderWithinAPartition() async throws {
+        let broker = try await FakeBroker.start()
+        broker.createTopic("ordered", partitions: 1)
+        let producer = try producer(broker) { $0.batchSize = 200 }
+        let reports = Mutex<[Int: Int64]>([:])
+        for i in 0..<50 {
+            try await producer.send(ProducerRecord(topic: "ordered", value: [UInt8(i)])) { result in
+                if case .success(let metadata) = result { reports.withLock { $0[i] = metadata.offset } }
+            }
+        }
+        await producer.close()
+        #expect(reports.withLock { $0 } == Dictionary(uniqueKeysWithValues: (0..<50).map { ($0, Int64($0)) }))
+        #expect(broker.batchCount("ordered", 0) > 1)
         await broker.stop()
     }
 
