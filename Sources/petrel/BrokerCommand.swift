@@ -45,6 +45,8 @@ struct BrokerCommand: AsyncParsableCommand {
         for warning in values.warnings {
             logger.warning("\(warning)")
         }
+        // Handlers first: a signal that arrives while the broker starts must not be lost.
+        let signals = TerminationSignals()
         let broker: Broker
         do {
             broker = try await Broker.start(configuration: configuration, values: values, logger: logger)
@@ -52,7 +54,7 @@ struct BrokerCommand: AsyncParsableCommand {
             logger.critical("broker failed to start: \(error)")
             throw ExitCode.failure
         }
-        let signal = await Self.waitForTerminationSignal()
+        let signal = await signals.next()
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT")")
         await broker.shutdown()
     }
@@ -65,27 +67,14 @@ struct BrokerCommand: AsyncParsableCommand {
             bytes = bytes.dropFirst(written)
         }
     }
-
-    /// Suspends until SIGTERM or SIGINT arrives; returns which one.
-    private static func waitForTerminationSignal() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let queue = DispatchQueue(label: "petrel.signals")
-            let once = SignalOnce(continuation)
-            for number in [SIGTERM, SIGINT] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { once.fire(number) }
-                source.resume()
-                once.retain(source)
-            }
-        }
-    }
 }
 
-/// Resumes the signal waiter once and keeps the dispatch sources alive for the process lifetime.
-private final class SignalOnce: Sendable {
+/// SIGTERM and SIGINT, caught from creation on (their default action is disabled) and delivered to
+/// `next()`, which returns at once if one already arrived.
+private final class TerminationSignals: Sendable {
     private struct State {
-        var continuation: CheckedContinuation<Int32, Never>?
+        var received: Int32?
+        var waiter: CheckedContinuation<Int32, Never>?
         var sources: [RetainedSource] = []
     }
 
@@ -94,19 +83,37 @@ private final class SignalOnce: Sendable {
         let source: any DispatchSourceSignal
     }
 
-    private let state: Mutex<State>
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "petrel.signals")
 
-    init(_ continuation: CheckedContinuation<Int32, Never>) { state = Mutex(State(continuation: continuation)) }
-
-    func retain(_ source: any DispatchSourceSignal) {
-        let retained = RetainedSource(source: source)
-        state.withLock { $0.sources.append(retained) }
+    init() {
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in self?.fire(number) }
+            source.resume()
+            let retained = RetainedSource(source: source)
+            state.withLock { $0.sources.append(retained) }
+        }
     }
 
-    func fire(_ number: Int32) {
-        state.withLock { state in
-            state.continuation?.resume(returning: number)
-            state.continuation = nil
+    func next() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let received: Int32? = state.withLock { state in
+                if let received = state.received { return received }
+                state.waiter = continuation
+                return nil
+            }
+            if let received { continuation.resume(returning: received) }
         }
+    }
+
+    private func fire(_ number: Int32) {
+        let waiter = state.withLock { state in
+            if state.received == nil { state.received = number }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: number)
     }
 }
