@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "producer-perf", targets: ["ProducerPerf"]),
         .executable(name: "consumer-perf", targets: ["ConsumerPerf"]),
+        .executable(name: "e2e-latency", targets: ["EndToEndLatency"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -103,6 +104,9 @@ let package = Package(
             path: "PerfTests/ProducerPerf", swiftSettings: strict),
         .executableTarget(
             name: "ConsumerPerf", dependencies: ["PetrelClient", argumentParser], path: "PerfTests/ConsumerPerf",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "EndToEndLatency", dependencies: ["PetrelClient", argumentParser], path: "PerfTests/EndToEndLatency",
             swiftSettings: strict),
         .testTarget(name: "PetrelClientTests", dependencies: ["PetrelClient", "PetrelProtocol", nioCore, nioPosix]),
     ]
