@@ -13,6 +13,8 @@ import uuid
 import confluent_kafka
 import pytest
 
+from client_support import require_group_coordinator
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PETREL = pathlib.Path(os.environ.get("PETREL_BIN", ROOT / ".build" / "debug" / "petrel"))
 
@@ -143,6 +145,7 @@ def test_cluster_describe(broker):
 
 
 def test_group_commands(broker):
+    require_group_coordinator(broker.bootstrap)
     name = unique("cli-group-topic")
     group = unique("cli-group")
     ok(run(broker, "topic", "create", name, "--partitions", "2"))

@@ -11,13 +11,14 @@ import json
 import os
 import pathlib
 import subprocess
-import threading
 import time
 import uuid
 
 import confluent_kafka
 import kafka
 import pytest
+
+from client_support import require_group_coordinator
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PETREL = pathlib.Path(os.environ.get("PETREL_BIN", ROOT / ".build" / "debug" / "petrel"))
@@ -178,6 +179,7 @@ def test_kafka_python_reads_petrel_records_and_petrel_reads_kafka_python(broker)
 def test_petrel_and_confluent_consumers_share_a_group(broker, strategy):
     # Petrel broker only: the mock cluster advertises SyncGroup v4 but cannot parse it (flexible
     # versions), and answers null assignments during rebalances.
+    require_group_coordinator(broker.bootstrap)
     cluster = PetrelCluster(broker)
     topic = unique("shared")
     group = unique("mixed")
