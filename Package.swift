@@ -16,6 +16,11 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let package = Package(
     name: "Petrel",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "producer-perf", targets: ["ProducerPerf"]),
+        .executable(name: "consumer-perf", targets: ["ConsumerPerf"]),
+        .executable(name: "e2e-latency", targets: ["EndToEndLatency"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -88,7 +93,7 @@ let package = Package(
         // The one executable: `petrel broker|...`; the only place that bootstraps LoggingSystem.
         .executableTarget(
             name: "petrel",
-            dependencies: ["PetrelBroker", nioCore, nioPosix, logging, argumentParser],
+            dependencies: ["PetrelBroker", "PetrelClient", "PetrelProtocol", nioCore, nioPosix, logging, argumentParser],
             swiftSettings: strict
         ),
         // Group coordinator (classic protocol) and __consumer_offsets; pure state, the broker drives it.
@@ -98,5 +103,20 @@ let package = Package(
         .testTarget(
             name: "PetrelCoordinatorTests", dependencies: ["PetrelCoordinator", "PetrelProtocol", nioCore],
             swiftSettings: strict),
+        // Producer, consumer (with groups) and admin client on SwiftNIO; used by the CLI and perf tools.
+        .target(
+            name: "PetrelClient", dependencies: ["PetrelProtocol", nioCore, nioPosix], exclude: ["README.md"],
+            swiftSettings: strict),
+        // Kafka's producer/consumer perf tools for the Petrel client (`make perf` figures).
+        .executableTarget(
+            name: "ProducerPerf", dependencies: ["PetrelClient", "PetrelProtocol", argumentParser],
+            path: "PerfTests/ProducerPerf", swiftSettings: strict),
+        .executableTarget(
+            name: "ConsumerPerf", dependencies: ["PetrelClient", argumentParser], path: "PerfTests/ConsumerPerf",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "EndToEndLatency", dependencies: ["PetrelClient", argumentParser], path: "PerfTests/EndToEndLatency",
+            swiftSettings: strict),
+        .testTarget(name: "PetrelClientTests", dependencies: ["PetrelClient", "PetrelProtocol", nioCore, nioPosix]),
     ]
 )

@@ -6,6 +6,9 @@ struct PetrelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "petrel",
         abstract: "Petrel: a Kafka-wire-compatible event streaming platform.",
-        subcommands: [BrokerCommand.self]
+        subcommands: [
+            BrokerCommand.self, TopicCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupCommand.self,
+            ClusterCommand.self,
+        ]
     )
 }
