@@ -61,7 +61,7 @@ fuzz:
 	$(SWIFT) build --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
 		--product FuzzRequestDecoder --scratch-path .build-fuzz
 	mkdir -p .build-fuzz/corpus
-	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzRequestDecoder -max_total_time=$(FUZZ_SECONDS) \
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzRequestDecoder -max_total_time=$(FUZZ_SECONDS) -timeout=1 \
 		-artifact_prefix=.build-fuzz/ .build-fuzz/corpus Tests/FuzzCorpus/request-decoder
 
 clean:
