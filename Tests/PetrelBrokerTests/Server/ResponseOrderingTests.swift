@@ -93,3 +93,51 @@ extension NIOAsyncTestingChannel {
         }.get()
     }
 }
+
+/// Records which produce frames are being processed at once; the first one is slow.
+private actor ProduceOverlapProbe {
+    private(set) var running = 0
+    private(set) var maxRunning = 0
+    private(set) var order: [UInt8] = []
+
+    func enter(_ index: UInt8) {
+        running += 1
+        maxRunning = max(maxRunning, running)
+        order.append(index)
+    }
+
+    func leave() { running -= 1 }
+}
+
+private struct SlowFirstProduceProcessor: RequestProcessor {
+    let probe = ProduceOverlapProbe()
+
+    func process(_ frame: ByteBuffer, connection: ConnectionInfo) async throws(UnreadableRequest) -> ResponseFrame? {
+        // Frame: api key (int16, produce = 0) then the index of the request.
+        guard let index = frame.getInteger(at: frame.readerIndex + 2, as: UInt8.self) else {
+            throw UnreadableRequest(description: "short frame")
+        }
+        await probe.enter(index)
+        if index == 0 { try? await Task.sleep(for: .milliseconds(200)) }
+        await probe.leave()
+        return ResponseFrame(ByteBuffer(bytes: [index]))
+    }
+}
+
+@Suite struct PipelinedProduceTests {
+    @Test func pipelinedProduceRequestsAreProcessedOneAtATimeInOrder() async throws {
+        let count: UInt8 = 5
+        let processor = SlowFirstProduceProcessor()
+        let channel = NIOAsyncTestingChannel()
+        try await channel.addConnectionHandler(processor: processor)
+        for index in 0..<count {
+            var frame = ByteBuffer()
+            frame.writeInteger(Int16(0))  // ApiKey.produce
+            frame.writeInteger(index)
+            try await channel.writeInbound(frame)
+        }
+        for _ in 0..<count { _ = try await channel.waitForOutboundWrite(as: IOData.self) }
+        #expect(await processor.probe.order == Array(0..<count))
+        #expect(await processor.probe.maxRunning == 1)
+    }
+}
