@@ -227,6 +227,43 @@ import Testing
         try await manager.shutdown()
     }
 
+    @Test func nonDurableAppendsAreWrittenWithoutFdatasyncAndWaitingForDurabilityFlushes() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager(config: .test(directory.path), logger: logger)
+        let log = try manager.createLog(topic: "t", partition: 0)
+        let syncsBefore = manager.ioStatistics.fdatasyncs
+        for _ in 0..<3 {
+            _ = try await log.appendAsLeader(BatchFactory.batch(payload: [1]), leaderEpoch: 0, now: 0, durable: false)
+        }
+        #expect(log.logEndOffset == 3)
+        #expect(log.recoveryPoint == 0)  // acks=1: written, not yet durable
+        #expect(manager.ioStatistics.fdatasyncs == syncsBefore)
+        try await log.waitUntilDurable(endOffset: 2)  // queues the flush nobody else would
+        #expect(log.recoveryPoint == 3)
+        _ = try await log.appendAsLeader(BatchFactory.batch(payload: [2]), leaderEpoch: 0, now: 0, durable: false)
+        _ = try await log.appendAsLeader(BatchFactory.batch(payload: [3]), leaderEpoch: 0, now: 0, durable: true)
+        #expect(log.recoveryPoint == 5)  // the durable append's fdatasync covers the earlier write
+        try await manager.shutdown()
+    }
+
+    @Test func submittedAppendsTakeOffsetsInSubmissionOrderWhateverOrderTheyAreAwaited() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager(config: .test(directory.path), logger: logger)
+        let log = try manager.createLog(topic: "t", partition: 0)
+        let pending = try (0..<10).map { index in
+            try log.submitAppendAsLeader(
+                BatchFactory.batch(records: 2, payload: [UInt8(index)]), leaderEpoch: 0, now: 0, durable: index % 2 == 0)
+        }
+        var firstOffsets: [Int64] = []
+        for append in pending.reversed() { firstOffsets.append(try await append.result().firstOffset) }
+        #expect(firstOffsets.reversed() == Array(stride(from: Int64(0), to: 20, by: 2)))
+        #expect(log.logEndOffset == 20)
+        #expect(log.recoveryPoint >= 17)  // the last durable append (offsets 16-17) is covered
+        try await manager.shutdown()
+    }
+
     @Test func manyConcurrentAppendersAcrossPartitionsGetDistinctContiguousOffsets() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -79,7 +79,7 @@ public enum ConfigTable {
             doc: "How often the flusher checks whether a log needs flushing."),
         ConfigDefinition(
             "log.flush.durable.acks", .boolean, default: .boolean(true),
-            doc: "Petrel-only. acks=all (and acks=1) produce responses wait until the batch is fdatasync'ed, group-committed through the I/O ring; false restores Kafka's page-cache behaviour."),
+            doc: "Petrel-only. acks=all produce responses (and offset commits) wait until the batch is fdatasync'ed, group-committed through the I/O ring; acks=1 is answered once written, as in Kafka. false restores Kafka's page-cache behaviour for acks=all too."),
         ConfigDefinition(
             "log.io.engine", .string, default: .string("io_uring"), .oneOf(["io_uring", "sync"]),
             doc: "Petrel-only. Segment write engine: io_uring, or sync (pwritev + fdatasync). io_uring falls back to sync when the kernel refuses it."),

@@ -3,10 +3,12 @@ import PetrelProtocol
 import PetrelStorage
 
 /// Produce (key 0), v3-11: per partition, validates every record batch (size against
-/// `max.message.bytes`, header sanity, CRC-32C), appends (offsets patched in place by storage, which
-/// also runs the idempotent-producer checks) and advances the high watermark. Partitions are appended
-/// concurrently so their writes share one group commit. acks=0 gets no response; acks=1 and acks=all
-/// are answered after the append returns, which with `log.flush.durable.acks` (default) means fdatasync'ed.
+/// `max.message.bytes`, header sanity, CRC-32C) and queues the append (offsets patched in place by
+/// storage, which also runs the idempotent-producer checks). Every partition is queued before any
+/// write is awaited, in request order: the connection's next Produce starts after that
+/// (`appendsQueued`), and the writes of all of them share group commits. acks=1 is answered once the
+/// batches are written; acks=all once they are also fdatasync'ed (`log.flush.durable.acks`, default);
+/// acks=0 gets no response. The high watermark advances as each append completes.
 struct ProduceHandler: ApiHandler {
     typealias Request = ProduceRequest
     let versions: ClosedRange<Int16> = 3...11
@@ -14,44 +16,42 @@ struct ProduceHandler: ApiHandler {
 
     typealias PartitionResponse = ProduceResponse.PartitionProduceResponse
 
+    /// A partition's append: answered already (an error) or queued.
+    private enum Queued {
+        case answered(PartitionResponse)
+        case appending(Partition, PendingAppend)
+    }
+
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let acks = request.acks
-        var response = ProduceResponse()
-        let results = await withTaskGroup(of: (Int, Int, PartitionResponse).self) { group in
-            for (topicIndex, topic) in request.topicData.enumerated() {
-                for (partitionIndex, partition) in topic.partitionData.enumerated() {
-                    group.addTask {
-                        let result: PartitionResponse
-                        if acks != 0 && acks != 1 && acks != -1 {
-                            result = Self.failure(partition.index, EntityError(.invalidRequiredAcks))
-                        } else {
-                            result = await produce(topic: topic.name, partition: partition.index, records: partition.records)
-                        }
-                        return (topicIndex, partitionIndex, result)
-                    }
+        let now = WallClock.nowMilliseconds()
+        let queued = request.topicData.map { topic in
+            topic.partitionData.map { partition -> Queued in
+                guard acks == 0 || acks == 1 || acks == -1 else {
+                    return .answered(Self.failure(partition.index, EntityError(.invalidRequiredAcks)))
                 }
+                return queue(topic: topic.name, partition: partition.index, records: partition.records, durable: acks == -1, now: now)
             }
-            var collected: [(Int, Int, PartitionResponse)] = []
-            for await result in group { collected.append(result) }
-            return collected
         }
-        response.responses = request.topicData.map { topic in
+        context.appendsQueued()
+        var response = ProduceResponse()
+        for (topic, partitions) in zip(request.topicData, queued) {
             var topicResponse = ProduceResponse.TopicProduceResponse()
             topicResponse.name = topic.name
-            return topicResponse
-        }
-        for (topicIndex, _, result) in results.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
-            response.responses[topicIndex].partitionResponses.append(result)
+            for (partition, append) in zip(topic.partitionData, partitions) {
+                topicResponse.partitionResponses.append(await complete(append, index: partition.index))
+            }
+            response.responses.append(topicResponse)
         }
         return acks == 0 ? nil : response
     }
 
-    private func produce(topic: String, partition index: Int32, records: ByteBuffer?) async -> PartitionResponse {
+    private func queue(topic: String, partition index: Int32, records: ByteBuffer?, durable: Bool, now: Int64) -> Queued {
         guard let partition = services.partitions.partition(topic, index) else {
-            return Self.failure(index, EntityError(.unknownTopicOrPartition))
+            return .answered(Self.failure(index, EntityError(.unknownTopicOrPartition)))
         }
         guard let records, records.readableBytes > 0 else {
-            return Self.failure(index, EntityError(.corruptMessage, "empty records"))
+            return .answered(Self.failure(index, EntityError(.corruptMessage, "empty records")))
         }
         let config = services.topicConfiguration(topic, in: services.metadata.image)
         do throws(EntityError) {
@@ -60,23 +60,37 @@ struct ProduceHandler: ApiHandler {
                 try Self.requireKeys(records, decompressedBytesMax: services.configuration.network.requestBytesMax)
             }
         } catch {
-            return Self.failure(index, error)
+            return .answered(Self.failure(index, error))
         }
         do {
-            let info = try await partition.log.appendAsLeader(
-                records, leaderEpoch: partition.leaderEpoch, now: WallClock.nowMilliseconds())
-            if !info.isDuplicate {
-                partition.advanceHighWatermark(to: info.lastOffset + 1)
-                services.partitions.appends.notifyAll()
-            }
-            var result = PartitionResponse()
-            result.index = index
-            result.baseOffset = info.firstOffset
-            result.logAppendTimeMs = info.logAppendTime
-            result.logStartOffset = info.logStartOffset
-            return result
+            let pending = try partition.log.submitAppendAsLeader(
+                records, leaderEpoch: partition.leaderEpoch, now: now, durable: durable)
+            return .appending(partition, pending)
         } catch {
-            return Self.failure(index, error.entityError)
+            return .answered(Self.failure(index, error.entityError))
+        }
+    }
+
+    private func complete(_ append: Queued, index: Int32) async -> PartitionResponse {
+        switch append {
+        case .answered(let response):
+            return response
+        case .appending(let partition, let pending):
+            do {
+                let info = try await pending.result()
+                if !info.isDuplicate {
+                    partition.advanceHighWatermark(to: info.lastOffset + 1)
+                    services.partitions.appends.notifyAll()
+                }
+                var result = PartitionResponse()
+                result.index = index
+                result.baseOffset = info.firstOffset
+                result.logAppendTimeMs = info.logAppendTime
+                result.logStartOffset = info.logStartOffset
+                return result
+            } catch {
+                return Self.failure(index, error.entityError)
+            }
         }
     }
 

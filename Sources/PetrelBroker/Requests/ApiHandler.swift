@@ -22,6 +22,8 @@ protocol FileRegionApiHandler: Sendable {
 struct RequestContext: Sendable {
     var header: RequestHeader
     var connection: ConnectionInfo
+    /// Produce calls it once its appends are queued, letting the connection's next Produce start.
+    var appendsQueued: @Sendable () -> Void = {}
 
     var apiVersion: Int16 { header.requestApiVersion }
 }

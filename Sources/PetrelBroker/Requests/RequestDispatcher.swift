@@ -28,7 +28,9 @@ struct RequestDispatcher: RequestProcessor {
         handlers.values.map { ($0.apiKey, $0.versions) }.sorted { $0.apiKey < $1.apiKey }
     }
 
-    func process(_ frame: ByteBuffer, connection: ConnectionInfo) async throws(UnreadableRequest) -> ResponseFrame? {
+    func process(
+        _ frame: ByteBuffer, connection: ConnectionInfo, appendsQueued: @escaping @Sendable () -> Void
+    ) async throws(UnreadableRequest) -> ResponseFrame? {
         guard let rawKey = frame.getInteger(at: frame.readerIndex, as: Int16.self),
             let apiVersion = frame.getInteger(at: frame.readerIndex + 2, as: Int16.self)
         else {
@@ -48,7 +50,7 @@ struct RequestDispatcher: RequestProcessor {
         } catch {
             throw UnreadableRequest(description: "unreadable \(apiKey) v\(apiVersion) request header: \(error)")
         }
-        let context = RequestContext(header: header, connection: connection)
+        let context = RequestContext(header: header, connection: connection, appendsQueued: appendsQueued)
         guard handler.versions.contains(apiVersion) else {
             if apiKey == .apiVersions {
                 return try encode(unsupportedApiVersions(), version: 0, apiKey: apiKey, context: context)

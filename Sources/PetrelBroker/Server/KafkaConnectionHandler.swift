@@ -5,8 +5,13 @@ import PetrelProtocol
 /// What a connection needs from the request layer: one request frame in (size prefix stripped),
 /// the complete response frame out (size prefix included, possibly ending in file regions), or nil
 /// when the request gets no response (acks=0 Produce).
+///
+/// `appendsQueued` is called once a Produce request's appends are queued to storage (offsets
+/// assigned); the connection starts its next Produce request only then (or when this one finished).
 protocol RequestProcessor: Sendable {
-    func process(_ frame: ByteBuffer, connection: ConnectionInfo) async throws(UnreadableRequest) -> ResponseFrame?
+    func process(
+        _ frame: ByteBuffer, connection: ConnectionInfo, appendsQueued: @escaping @Sendable () -> Void
+    ) async throws(UnreadableRequest) -> ResponseFrame?
 }
 
 /// Identity of a client connection, for logs and handlers.
@@ -50,8 +55,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private let connection: ConnectionInfo
     private let logger: Logger
     private var sequencer = ResponseSequencer<ResponseFrame>()
-    /// Completes when the last produce request read has been processed.
-    private var previousProduce: EventLoopFuture<Void>?
+    /// Completes when the last produce request read has queued its appends (or finished).
+    private var previousProduceQueued: EventLoopFuture<Void>?
     private var closing = false
     /// Shutdown asked this connection to finish: no new requests, close after the last response.
     private var quiescing = false
@@ -73,15 +78,18 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let connection = self.connection
         if frame.getInteger(at: frame.readerIndex, as: Int16.self) == ApiKey.produce.rawValue {
             // Pipelined produce requests of one connection reach the logs in the order they were sent
-            // (Kafka handles one request per connection at a time); other requests stay concurrent.
-            let previous = previousProduce ?? context.eventLoop.makeSucceededVoidFuture()
+            // (an idempotent producer's sequence numbers depend on it), but only queueing the appends is
+            // serialized: waiting for the writes and fdatasyncs overlaps, so they share group commits.
+            let previous = previousProduceQueued ?? context.eventLoop.makeSucceededVoidFuture()
+            let queued = context.eventLoop.makePromise(of: Void.self)
             promise.completeWithTask {
                 try? await previous.get()
-                return try await processor.process(frame, connection: connection)
+                defer { queued.succeed() }  // a second succeed is ignored
+                return try await processor.process(frame, connection: connection, appendsQueued: { queued.succeed() })
             }
-            previousProduce = promise.futureResult.map { _ in () }.recover { _ in () }
+            previousProduceQueued = queued.futureResult
         } else {
-            promise.completeWithTask { try await processor.process(frame, connection: connection) }
+            promise.completeWithTask { try await processor.process(frame, connection: connection, appendsQueued: {}) }
         }
         promise.futureResult.assumeIsolated().whenComplete { result in
             switch result {

@@ -19,9 +19,10 @@ public struct LogConfig: Sendable, Hashable {
     public var flushMessages: Int? = nil
     /// `flush.ms` (`log.flush.interval.ms`): fdatasync when data has been unflushed this long; nil never.
     public var flushInterval: Duration? = nil
-    /// `log.flush.durable.acks` (Petrel): every append is followed by a group-committed fdatasync before it
-    /// completes, so "written" means "durable". false restores Kafka's page-cache behaviour, where
-    /// durability comes only from the flush policy above, rolls and clean shutdown.
+    /// `log.flush.durable.acks` (Petrel): an append made with `durable: true` (acks=all, the metadata log,
+    /// offset commits) is followed by a group-committed fdatasync before it completes, so "acknowledged"
+    /// means "durable". false restores Kafka's page-cache behaviour, where durability comes only from the
+    /// flush policy above, rolls and clean shutdown.
     public var durableAcks: Bool = true
     /// `message.timestamp.type` (`log.message.timestamp.type`).
     public var messageTimestampType: TimestampType = .createTime

@@ -31,8 +31,10 @@ public final class PartitionLog: Sendable {
         var endPosition: Int64
         var info: AppendInfo
         var records: Int
+        /// The write carries an fdatasync: once it completes, everything below its end is durable.
+        var sync: Bool
         var result: Result<Void, IOErrno>?
-        var continuation: CheckedContinuation<Result<AppendInfo, LogError>, Never>?
+        var completion: AppendCompletion
     }
 
     struct Flush {
@@ -71,11 +73,11 @@ public final class PartitionLog: Sendable {
 
     /// The resumptions collected under the lock and run after it is released.
     private struct Wakeups {
-        var appends: [(CheckedContinuation<Result<AppendInfo, LogError>, Never>, Result<AppendInfo, LogError>)] = []
+        var appends: [(AppendCompletion, Result<AppendInfo, LogError>)] = []
         var durable: [(CheckedContinuation<Result<Void, LogError>, Never>, Result<Void, LogError>)] = []
         var idle: [CheckedContinuation<Void, Never>] = []
         func run() {
-            for (continuation, result) in appends { continuation.resume(returning: result) }
+            for (completion, result) in appends { completion.complete(result) }
             for (continuation, result) in durable { continuation.resume(returning: result) }
             for continuation in idle { continuation.resume() }
         }
@@ -179,41 +181,45 @@ public final class PartitionLog: Sendable {
     ///
     /// Idempotent batches are checked against the producer state first: a duplicate returns the original
     /// offsets with `isDuplicate` and writes nothing; a sequence gap throws `.outOfOrderSequence`, a stale
-    /// epoch `.invalidProducerEpoch`. Returns once the bytes are written (and fdatasync'ed when
-    /// `durableAcks` is on); throws `.storage` if the write failed, after which the log dir is offline.
-    /// Pass the last reference to the buffer, or the patching copies it.
-    public func appendAsLeader(_ batches: ByteBuffer, leaderEpoch: Int32, now: Int64) async throws(LogError) -> AppendInfo {
-        try await append(batches, leaderEpoch: leaderEpoch, now: now, assignOffsets: true)
+    /// epoch `.invalidProducerEpoch`. Returns once the bytes are written, and fdatasync'ed when `durable`
+    /// and `durableAcks` are both on; throws `.storage` if the write failed, after which the log dir is
+    /// offline. Pass the last reference to the buffer, or the patching copies it.
+    public func appendAsLeader(
+        _ batches: ByteBuffer, leaderEpoch: Int32, now: Int64, durable: Bool = true
+    ) async throws(LogError) -> AppendInfo {
+        try await submitAppendAsLeader(batches, leaderEpoch: leaderEpoch, now: now, durable: durable).result()
+    }
+
+    /// `appendAsLeader` in two steps: validation, offset assignment and queueing happen before this
+    /// returns (errors are thrown here); the returned `PendingAppend` waits for the write.
+    public func submitAppendAsLeader(
+        _ batches: ByteBuffer, leaderEpoch: Int32, now: Int64, durable: Bool
+    ) throws(LogError) -> PendingAppend {
+        try submitAppend(batches, leaderEpoch: leaderEpoch, now: now, assignOffsets: true, durable: durable)
     }
 
     /// Appends batches replicated from a leader, keeping their offsets (they must start at or after the
     /// log end offset). Producer state is updated without sequence checks.
     public func appendAsFollower(_ batches: ByteBuffer, now: Int64) async throws(LogError) -> AppendInfo {
-        try await append(batches, leaderEpoch: -1, now: now, assignOffsets: false)
+        try await submitAppend(batches, leaderEpoch: -1, now: now, assignOffsets: false, durable: true).result()
     }
 
-    private func append(_ batches: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool) async throws(LogError) -> AppendInfo {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<AppendInfo, LogError>, Never>) in
-            let immediate: Result<AppendInfo, LogError>? = state.withLock { state in
-                do throws(LogError) {
-                    return try prepareAppend(
-                        &state, batches, leaderEpoch: leaderEpoch, now: now, assignOffsets: assignOffsets,
-                        continuation: continuation)
-                } catch {
-                    return .failure(error)
-                }
-            }
-            if let immediate { continuation.resume(returning: immediate) }
+    private func submitAppend(
+        _ batches: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool, durable: Bool
+    ) throws(LogError) -> PendingAppend {
+        let completion = try state.withLock { state throws(LogError) in
+            try prepareAppend(
+                &state, batches, leaderEpoch: leaderEpoch, now: now, assignOffsets: assignOffsets,
+                sync: durable && config.durableAcks)
         }
-        return try result.get()
+        return PendingAppend(completion: completion)
     }
 
-    /// Under the lock: validates, assigns offsets, rolls if needed, queues the write. Returns a result
-    /// only when the append finishes without a write (duplicate); otherwise the continuation is stored.
+    /// Under the lock: validates, assigns offsets, rolls if needed, queues the write. A duplicate gets
+    /// an already completed result and writes nothing.
     private func prepareAppend(
-        _ state: inout State, _ input: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool,
-        continuation: CheckedContinuation<Result<AppendInfo, LogError>, Never>
-    ) throws(LogError) -> Result<AppendInfo, LogError>? {
+        _ state: inout State, _ input: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool, sync: Bool
+    ) throws(LogError) -> AppendCompletion {
         if let failure = state.failure { throw LogError(.logDirOffline, failure.detail) }
         if state.isDeleted { throw LogError(.notFound, "\(topic)-\(partition) was deleted") }
         if let reason = logDirectory.offlineDetail { throw LogError(.logDirOffline, "\(logDirectory.path): \(reason)") }
@@ -246,10 +252,10 @@ public final class PartitionLog: Sendable {
                     guard headers.count == 1 else {
                         throw LogError(.outOfOrderSequence, "duplicate batch \(position) inside a multi-batch append")
                     }
-                    return .success(AppendInfo(
+                    return AppendCompletion(.success(AppendInfo(
                         firstOffset: firstOffset, lastOffset: lastOffset, logAppendTime: -1, maxTimestamp: -1,
                         offsetOfMaxTimestamp: -1, logStartOffset: state.logStartOffset,
-                        recordCount: Int(header.recordCount), isDuplicate: true))
+                        recordCount: Int(header.recordCount), isDuplicate: true)))
                 case .outOfOrderSequence(let detail):
                     throw LogError(.outOfOrderSequence, detail)
                 case .invalidProducerEpoch(let detail):
@@ -313,14 +319,15 @@ public final class PartitionLog: Sendable {
 
         let id = state.nextID
         state.nextID += 1
+        let completion = AppendCompletion()
         state.pending.append(Pending(
             id: id, segment: segment, endPosition: segment.reservedSize, info: info, records: info.recordCount,
-            result: nil, continuation: continuation))
+            sync: sync, result: nil, completion: completion))
         let bytes = batches.getSlice(at: input.readerIndex, length: byteCount) ?? batches
         writer.enqueue(LogWriter.Request(
-            file: segment.file, position: position, bytes: bytes, sync: config.durableAcks,
+            file: segment.file, position: position, bytes: bytes, sync: sync,
             completion: { [self] result in writeCompleted(id: id, result: result) }))
-        return nil
+        return completion
     }
 
     /// Rolls the active segment when the append would overflow `segment.bytes`, the segment is older than
@@ -373,13 +380,13 @@ public final class PartitionLog: Sendable {
                 pending.segment.size = max(pending.segment.size, pending.endPosition)
                 state.logEndOffset = pending.info.lastOffset + 1
                 state.unflushedRecords += pending.records
-                if let continuation = pending.continuation {
-                    wakeups.appends.append((continuation, .success(pending.info)))
-                }
+                // The I/O thread runs one round at a time, so this write's fdatasync ran after every
+                // earlier write of the partition had completed (rolled segments were flushed on roll).
+                if pending.sync { state.recoveryPoint = max(state.recoveryPoint, state.logEndOffset) }
+                wakeups.appends.append((pending.completion, .success(pending.info)))
                 completed += 1
             }
             state.pending.removeFirst(min(completed, state.pending.count))
-            if config.durableAcks && state.failure == nil { state.recoveryPoint = state.logEndOffset }
             releaseWaiters(&state, wakeups: &wakeups)
         }
         wakeups.run()
@@ -392,9 +399,7 @@ public final class PartitionLog: Sendable {
         logger.error("log write failed; log dir goes offline", metadata: [
             "petrel_partition": "\(topic)-\(partition)", "petrel_errno": "\(error)",
         ])
-        for pending in state.pending[first...] {
-            if let continuation = pending.continuation { wakeups.appends.append((continuation, .failure(failure))) }
-        }
+        for pending in state.pending[first...] { wakeups.appends.append((pending.completion, .failure(failure))) }
         state.failure = failure
         logDirectory.markOffline("\(failure)")
         let end = state.logEndOffset
@@ -418,8 +423,9 @@ public final class PartitionLog: Sendable {
 
     // MARK: durability
 
-    /// Returns once every offset below `endOffset` is durable: fdatasync'ed when `durableAcks` is on,
-    /// written to the page cache when it is off (Kafka's behaviour; the flush policy syncs later).
+    /// Returns once every offset below `endOffset` is durable: fdatasync'ed when `durableAcks` is on
+    /// (queueing a flush unless a durable append or a flush in flight already covers it), written to the
+    /// page cache when it is off (Kafka's behaviour; the flush policy syncs later).
     /// Throws `.storage` if the log failed before getting there.
     public func waitUntilDurable(endOffset: Int64) async throws(LogError) {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, LogError>, Never>) in
@@ -427,6 +433,10 @@ public final class PartitionLog: Sendable {
                 if durableOffset(state) >= endOffset { return .success(()) }
                 if let failure = state.failure { return .failure(failure) }
                 state.durableWaiters.append((endOffset, continuation))
+                let covered =
+                    state.pending.contains { $0.sync && $0.info.lastOffset >= endOffset - 1 }
+                    || state.flushes.contains { $0.coversOffset >= endOffset }
+                if !covered { requestFlush(&state, files: filesAboveRecoveryPoint(state), coversOffset: state.nextOffset) }
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }
@@ -498,15 +508,18 @@ public final class PartitionLog: Sendable {
     /// Flushes everything written so far (all segments above the recovery point) and waits for it.
     public func flush() async throws(LogError) {
         state.withLock { state in
-            // Segments that may hold bytes above the recovery point.
-            let files = state.segments.indices.filter { index in
-                index + 1 == state.segments.count || state.segments[index + 1].baseOffset > state.recoveryPoint
-            }.map { state.segments[$0].file }
             for segment in state.segments { segment.flushIndexes() }
-            requestFlush(&state, files: files, coversOffset: state.nextOffset)
+            requestFlush(&state, files: filesAboveRecoveryPoint(state), coversOffset: state.nextOffset)
         }
         await waitUntilIdle()
         if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
+    /// The files of the segments that may hold bytes above the recovery point.
+    private func filesAboveRecoveryPoint(_ state: State) -> [SegmentFileHandle] {
+        state.segments.indices.filter { index in
+            index + 1 == state.segments.count || state.segments[index + 1].baseOffset > state.recoveryPoint
+        }.map { state.segments[$0].file }
     }
 
     /// Applies `flush.messages` / `flush.ms`: flushes when enough records or time have accumulated.

@@ -45,7 +45,9 @@ private struct ReversingProcessor: RequestProcessor {
     let gate = ReverseGate()
     let last: UInt8
 
-    func process(_ frame: ByteBuffer, connection: ConnectionInfo) async throws(UnreadableRequest) -> ResponseFrame? {
+    func process(
+        _ frame: ByteBuffer, connection: ConnectionInfo, appendsQueued: @escaping @Sendable () -> Void
+    ) async throws(UnreadableRequest) -> ResponseFrame? {
         guard let index = frame.getInteger(at: frame.readerIndex, as: UInt8.self) else {
             throw UnreadableRequest(description: "empty frame")
         }
@@ -94,40 +96,59 @@ extension NIOAsyncTestingChannel {
     }
 }
 
-/// Records which produce frames are being processed at once; the first one is slow.
-private actor ProduceOverlapProbe {
-    private(set) var running = 0
-    private(set) var maxRunning = 0
-    private(set) var order: [UInt8] = []
+/// Records the order produce requests start in and whether each started only after its predecessor
+/// had queued its appends.
+private actor ProduceQueueProbe {
+    private(set) var started: [UInt8] = []
+    private(set) var startedBeforePredecessorQueued: [UInt8] = []
+    private var queued: Set<UInt8> = []
+    private var finished: Set<UInt8> = []
+    private var finishWaiters: [UInt8: CheckedContinuation<Void, Never>] = [:]
 
-    func enter(_ index: UInt8) {
-        running += 1
-        maxRunning = max(maxRunning, running)
-        order.append(index)
+    func start(_ index: UInt8) {
+        started.append(index)
+        if index > 0 && !queued.contains(index - 1) { startedBeforePredecessorQueued.append(index) }
     }
 
-    func leave() { running -= 1 }
+    func markQueued(_ index: UInt8) { queued.insert(index) }
+
+    func finish(_ index: UInt8) {
+        finished.insert(index)
+        finishWaiters.removeValue(forKey: index)?.resume()
+    }
+
+    /// Returns once request `index` finished.
+    func waitForFinish(of index: UInt8) async {
+        if finished.contains(index) { return }
+        await withCheckedContinuation { finishWaiters[index] = $0 }
+    }
 }
 
-private struct SlowFirstProduceProcessor: RequestProcessor {
-    let probe = ProduceOverlapProbe()
+/// Frame: api key (int16, produce = 0) then the index of the request. Request 0 takes 200 ms before it
+/// queues its appends; with `holdFirstUntilSecondFinished`, it then waits (after queueing) until request
+/// 1 has finished, which only a connection that overlaps the waiting can satisfy.
+private struct ProduceProcessor: RequestProcessor {
+    let probe = ProduceQueueProbe()
+    let holdFirstUntilSecondFinished: Bool
 
-    func process(_ frame: ByteBuffer, connection: ConnectionInfo) async throws(UnreadableRequest) -> ResponseFrame? {
-        // Frame: api key (int16, produce = 0) then the index of the request.
+    func process(
+        _ frame: ByteBuffer, connection: ConnectionInfo, appendsQueued: @escaping @Sendable () -> Void
+    ) async throws(UnreadableRequest) -> ResponseFrame? {
         guard let index = frame.getInteger(at: frame.readerIndex + 2, as: UInt8.self) else {
             throw UnreadableRequest(description: "short frame")
         }
-        await probe.enter(index)
+        await probe.start(index)
         if index == 0 { try? await Task.sleep(for: .milliseconds(200)) }
-        await probe.leave()
+        await probe.markQueued(index)
+        appendsQueued()
+        if index == 0 && holdFirstUntilSecondFinished { await probe.waitForFinish(of: 1) }
+        await probe.finish(index)
         return ResponseFrame(ByteBuffer(bytes: [index]))
     }
 }
 
 @Suite struct PipelinedProduceTests {
-    @Test func pipelinedProduceRequestsAreProcessedOneAtATimeInOrder() async throws {
-        let count: UInt8 = 5
-        let processor = SlowFirstProduceProcessor()
+    private func run(_ processor: ProduceProcessor, count: UInt8) async throws -> [UInt8] {
         let channel = NIOAsyncTestingChannel()
         try await channel.addConnectionHandler(processor: processor)
         for index in 0..<count {
@@ -136,8 +157,27 @@ private struct SlowFirstProduceProcessor: RequestProcessor {
             frame.writeInteger(index)
             try await channel.writeInbound(frame)
         }
-        for _ in 0..<count { _ = try await channel.waitForOutboundWrite(as: IOData.self) }
-        #expect(await processor.probe.order == Array(0..<count))
-        #expect(await processor.probe.maxRunning == 1)
+        var responses: [UInt8] = []
+        for _ in 0..<count {
+            if case .byteBuffer(let buffer) = try await channel.waitForOutboundWrite(as: IOData.self) {
+                responses.append(contentsOf: buffer.readableBytesView)
+            }
+        }
+        return responses
+    }
+
+    @Test func pipelinedProduceRequestsStartInOrderEachAfterThePreviousQueuedItsAppends() async throws {
+        let processor = ProduceProcessor(holdFirstUntilSecondFinished: false)
+        let responses = try await run(processor, count: 5)
+        #expect(responses == Array(0..<5))
+        #expect(await processor.probe.started == Array(0..<5))
+        #expect(await processor.probe.startedBeforePredecessorQueued == [])
+    }
+
+    @Test func aProduceRequestWaitingForItsWritesDoesNotHoldBackTheNext() async throws {
+        let processor = ProduceProcessor(holdFirstUntilSecondFinished: true)
+        let responses = try await run(processor, count: 2)
+        #expect(responses == [0, 1])
+        #expect(await processor.probe.startedBeforePredecessorQueued == [])
     }
 }
