@@ -64,9 +64,9 @@ public final class Broker: Sendable {
         let image = try await MetadataImage.replay(metadataLog, clusterID: meta.clusterID)
         let partitions = PartitionManager(logManager: logManager, logger: logger)
         let logConfig: @Sendable (MetadataImage, String) -> LogConfig = { image, topic in
-            let overrides = image.configs(of: ConfigResource(type: .topic, name: topic))
-            let typed =
-                (try? TopicConfiguration(overrides: overrides, broker: values)) ?? configuration.log.topicDefaults
+            let typed = TopicConfiguration.effective(
+                overrides: image.configs(of: ConfigResource(type: .topic, name: topic)), broker: values,
+                defaults: configuration.log.topicDefaults)
             return LogConfig(typed, durableAcks: configuration.log.durableAcks)
         }
         await partitions.reconcile(with: image) { logConfig(image, $0) }

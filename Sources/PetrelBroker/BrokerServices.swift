@@ -42,9 +42,8 @@ final class BrokerServices: Sendable {
 
     /// A topic's effective typed configuration (its overrides over the broker defaults).
     func topicConfiguration(_ topic: String, in image: MetadataImage) -> TopicConfiguration {
-        let overrides = image.configs(of: ConfigResource(type: .topic, name: topic))
-        // Overrides were validated before they were committed; a value that no longer parses (an older
-        // broker's log) falls back to the broker default rather than making the topic unusable.
-        return (try? TopicConfiguration(overrides: overrides, broker: configValues)) ?? configuration.log.topicDefaults
+        TopicConfiguration.effective(
+            overrides: image.configs(of: ConfigResource(type: .topic, name: topic)), broker: configValues,
+            defaults: configuration.log.topicDefaults)
     }
 }

@@ -73,6 +73,17 @@ extension BrokerConfiguration {
 }
 
 extension TopicConfiguration {
+    /// What a topic runs with: `defaults` (the broker's, computed once) when it has no overrides, which
+    /// keeps the per-request path free of config parsing. Overrides were validated before they were
+    /// committed; a value that no longer parses (an older broker's log) falls back to the broker default
+    /// rather than making the topic unusable.
+    static func effective(
+        overrides: [String: String], broker: BrokerConfigValues, defaults: TopicConfiguration
+    ) -> TopicConfiguration {
+        guard !overrides.isEmpty else { return defaults }
+        return (try? TopicConfiguration(overrides: overrides, broker: broker)) ?? defaults
+    }
+
     /// A topic's effective configuration: its `overrides` (topic-level keys, as stored in the metadata
     /// log) over the broker's defaults. Throws for an unknown key or a bad value, naming the key.
     public init(overrides: [String: String], broker: BrokerConfigValues) throws(ConfigError) {
