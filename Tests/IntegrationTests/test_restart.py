@@ -53,3 +53,42 @@ def test_node_id_mismatch_refuses_to_start(fresh_broker):
         raised = True
         assert "node.id" in str(error)
     assert raised
+
+
+def segment_files(broker, topic):
+    import os
+    return sorted(f for f in os.listdir(os.path.join(broker.log_dir, f"{topic}-0")) if f.endswith(".log"))
+
+
+def test_topic_config_override_reaches_the_open_log_and_survives_a_restart(fresh_broker):
+    from confluent_kafka import KafkaError
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
+    topic = "small-segments"
+    client = AdminClient({"bootstrap.servers": fresh_broker.bootstrap})
+    client.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
+    produce_all(fresh_broker, topic, [b"x" * 1000 for _ in range(30)])
+    assert len(segment_files(fresh_broker, topic)) == 1  # default segment.bytes: 1 GiB
+
+    alter = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
+        ConfigEntry("segment.bytes", "8192", incremental_operation=AlterConfigOpType.SET)])
+    client.incremental_alter_configs([alter])[alter].result(timeout=30)
+    for _ in range(6):  # ~5 KB per round: every round overflows the active 8 KiB segment
+        produce_all(fresh_broker, topic, [b"y" * 1000 for _ in range(5)])
+    after_alter = len(segment_files(fresh_broker, topic))
+    assert after_alter >= 6
+
+    # A batch that could never fit a segment is refused, not retried forever.
+    producer = Producer({"bootstrap.servers": fresh_broker.bootstrap, "acks": "all", "linger.ms": 100})
+    errors = []
+    for _ in range(12):
+        producer.produce(topic, value=b"w" * 1000, on_delivery=lambda err, msg: errors.append(err))
+    assert producer.flush(30) == 0
+    assert {e.code() for e in errors if e is not None} == {KafkaError.RECORD_LIST_TOO_LARGE}
+
+    assert fresh_broker.stop() == 0
+    fresh_broker.start()
+    for _ in range(6):
+        produce_all(fresh_broker, topic, [b"z" * 1000 for _ in range(5)])
+    assert len(segment_files(fresh_broker, topic)) >= after_alter + 6
+    values = [m.value()[:1] for m in consume(fresh_broker, topic, partition=0)]
+    assert values == [b"x"] * 30 + [b"y"] * 30 + [b"z"] * 30

@@ -158,6 +158,7 @@ extension LogError {
         case .outOfOrderSequence: EntityError(.outOfOrderSequenceNumber, detail)
         case .invalidProducerEpoch: EntityError(.invalidProducerEpoch, detail)
         case .corruptBatch: EntityError(.corruptMessage, detail)
+        case .appendTooLarge: EntityError(.recordListTooLarge, detail)
         case .offsetOutOfRange: EntityError(.offsetOutOfRange, detail)
         case .notFound: EntityError(.unknownTopicOrPartition, detail)
         default: EntityError(.kafkaStorageError, detail)

@@ -31,15 +31,25 @@ final class PartitionManager: Sendable {
         partitions.withLock { $0.values.filter { $0.topic == topic }.sorted { $0.index < $1.index } }
     }
 
-    /// Creates missing logs for the image's partitions and deletes logs of topics it no longer has.
-    /// `logConfig` gives a topic's storage configuration.
+    /// Creates missing logs for the image's partitions, gives open logs their topic's current
+    /// configuration (overrides set by AlterConfigs, or committed before a restart) and deletes logs of
+    /// topics the image no longer has. `logConfig` gives a topic's storage configuration.
     func reconcile(with image: MetadataImage, logConfig: (String) -> LogConfig) async {
         for (name, topic) in image.topics {
-            for partition in topic.partitions where self.partition(name, partition.partitionID) == nil {
+            let config = logConfig(name)
+            for partition in topic.partitions {
+                if let open = self.partition(name, partition.partitionID) {
+                    if open.log.config != config { open.log.updateConfig(config) }
+                    continue
+                }
                 do {
-                    let log =
-                        try logManager.log(topic: name, partition: partition.partitionID)
-                        ?? logManager.createLog(topic: name, partition: partition.partitionID, config: logConfig(name))
+                    let log: PartitionLog
+                    if let existing = logManager.log(topic: name, partition: partition.partitionID) {
+                        existing.updateConfig(config)  // opened at startup with the broker defaults
+                        log = existing
+                    } else {
+                        log = try logManager.createLog(topic: name, partition: partition.partitionID, config: config)
+                    }
                     let state = Partition(
                         topic: name, index: partition.partitionID, topicID: topic.id,
                         leaderEpoch: partition.leaderEpoch, log: log)

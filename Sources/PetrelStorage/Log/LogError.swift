@@ -3,7 +3,7 @@ public struct LogError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case storage, logDirOffline, offsetOutOfRange, corruptBatch, outOfOrderSequence, invalidProducerEpoch
-            case logDirUnavailable, notFound, alreadyExists
+            case logDirUnavailable, notFound, alreadyExists, appendTooLarge
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -21,6 +21,8 @@ public struct LogError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let outOfOrderSequence = Code(.outOfOrderSequence)
         /// INVALID_PRODUCER_EPOCH.
         public static let invalidProducerEpoch = Code(.invalidProducerEpoch)
+        /// An append larger than `segment.bytes` (it could never fit a segment): RECORD_LIST_TOO_LARGE.
+        public static let appendTooLarge = Code(.appendTooLarge)
         /// A configured log dir could not be opened at start.
         public static let logDirUnavailable = Code(.logDirUnavailable)
         /// UNKNOWN_TOPIC_OR_PARTITION.

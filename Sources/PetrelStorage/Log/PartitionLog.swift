@@ -20,7 +20,9 @@ public final class PartitionLog: Sendable {
     public let partition: Int32
     public let directory: String
     public let logDirectory: LogDirectory
-    public let config: LogConfig
+    /// The topic's configuration; `updateConfig` swaps it while the log is open (AlterConfigs).
+    public var config: LogConfig { currentConfig.withLock { $0 } }
+    private let currentConfig: Locked<LogConfig>
     let writer: LogWriter
     private let logger: Logger
     let state: Locked<State>
@@ -99,7 +101,7 @@ public final class PartitionLog: Sendable {
         self.topic = topic
         self.partition = partition
         self.logDirectory = logDirectory
-        self.config = config
+        self.currentConfig = Locked(config)
         self.writer = writer
         self.logger = logger
         let directory = logDirectory.path + "/" + Self.folderName(topic: topic, partition: partition)
@@ -161,6 +163,12 @@ public final class PartitionLog: Sendable {
     }
 
     static func folderName(topic: String, partition: Int32) -> String { "\(topic)-\(partition)" }
+
+    /// Applies a changed topic configuration: appends, rolls, retention and cleaning use it from now on;
+    /// index sizes apply to segments created later.
+    public func updateConfig(_ config: LogConfig) {
+        currentConfig.withLock { $0 = config }
+    }
 
     // MARK: offsets
 
@@ -304,7 +312,7 @@ public final class PartitionLog: Sendable {
         }
         let byteCount = headers.last.map { $0.index + $0.header.totalSize - input.readerIndex } ?? 0
         guard byteCount <= config.segmentBytes else {
-            throw LogError(.corruptBatch, "append of \(byteCount) bytes exceeds segment.bytes \(config.segmentBytes)")
+            throw LogError(.appendTooLarge, "append of \(byteCount) bytes exceeds segment.bytes \(config.segmentBytes)")
         }
 
         try maybeRoll(&state, incomingBytes: byteCount, lastOffset: info.lastOffset, now: now)
