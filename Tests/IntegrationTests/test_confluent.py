@@ -210,3 +210,23 @@ def test_compacted_topic_rejects_records_without_key(broker, topic_name):
     producer.flush(30)
     assert results[0] is None
     assert results[1] is not None and results[1].code() == KafkaError.INVALID_RECORD
+
+
+def test_internal_topics_refuse_client_writes_and_deletes(broker):
+    offsets_topic = "__consumer_offsets"
+    client = admin(broker)
+    assert offsets_topic in client.list_topics(timeout=20).topics
+
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "retries": 0})
+    errors = []
+    producer.produce(offsets_topic, value=b"forged", partition=0, on_delivery=lambda err, msg: errors.append(err))
+    assert producer.flush(30) == 0
+    assert [e.code() for e in errors] == [KafkaError.TOPIC_EXCEPTION]
+
+    with pytest.raises(KafkaException) as deleted:
+        client.delete_topics([offsets_topic])[offsets_topic].result(timeout=30)
+    assert deleted.value.args[0].code() == KafkaError.TOPIC_EXCEPTION
+    with pytest.raises(KafkaException) as truncated:
+        client.delete_records([TopicPartition(offsets_topic, 0, 0)])[TopicPartition(offsets_topic, 0, 0)].result(timeout=30)
+    assert truncated.value.args[0].code() == KafkaError.TOPIC_EXCEPTION
+    assert offsets_topic in client.list_topics(timeout=20).topics

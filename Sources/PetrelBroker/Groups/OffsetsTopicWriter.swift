@@ -9,7 +9,7 @@ import PetrelStorage
 /// batch is fdatasync'ed and the high watermark moved past it). Reads copy whole batches below the high
 /// watermark, a bounded chunk per call, skipping control batches.
 struct OffsetsTopicWriter: CoordinatorPartitionWriter {
-    static let topic = "__consumer_offsets"
+    static let topic = InternalTopics.consumerOffsets
     /// Bytes read per load step; a larger batch is still returned whole.
     static let readChunkBytes = 1 << 20
 

@@ -21,6 +21,9 @@ struct DeleteRecordsHandler: ApiHandler {
                     guard let partition = services.partitions.partition(topic.name, requested.partitionIndex) else {
                         throw EntityError(.unknownTopicOrPartition)
                     }
+                    guard !InternalTopics.contains(topic.name) else {
+                        throw EntityError(.invalidTopicException, "Cannot delete records of internal topic \(topic.name)")
+                    }
                     let target = requested.offset == -1 ? partition.highWatermark : requested.offset
                     guard target >= 0, target <= partition.highWatermark else {
                         throw EntityError(.offsetOutOfRange)

@@ -24,6 +24,12 @@ struct DeleteTopicsHandler: ApiHandler {
             }
             result.name = name
             result.topicID = image.topics[name]?.id ?? target.id
+            guard !InternalTopics.contains(name) else {
+                result.errorCode = KafkaErrorCode.invalidTopicException.rawValue
+                result.errorMessage = "Cannot delete internal topic \(name)"
+                response.responses.append(result)
+                continue
+            }
             do {
                 _ = try await services.metadata.perform { control, image throws(ControllerError) in
                     try control.deleteTopic(named: name, in: image)

@@ -27,7 +27,7 @@ struct DescribeTopicPartitionsHandler: ApiHandler {
                 continue
             }
             result.topicID = topic.id
-            result.isInternal = name.hasPrefix("__")
+            result.isInternal = InternalTopics.contains(name)
             let first = request.cursor.flatMap { $0.topicName == name ? Int($0.partitionIndex) : nil } ?? 0
             for partition in topic.partitions.dropFirst(first) {
                 guard budget > 0 else {

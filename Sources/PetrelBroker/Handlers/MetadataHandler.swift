@@ -66,7 +66,7 @@ struct MetadataHandler: ApiHandler {
         var result = MetadataResponse.MetadataResponseTopic()
         result.name = topic.name
         result.topicID = topic.id
-        result.isInternal = topic.name.hasPrefix("__")
+        result.isInternal = InternalTopics.contains(topic.name)
         result.partitions = topic.partitions.map { partition in
             var described = MetadataResponse.MetadataResponsePartition()
             described.partitionIndex = partition.partitionID

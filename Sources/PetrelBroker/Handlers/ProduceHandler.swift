@@ -50,6 +50,9 @@ struct ProduceHandler: ApiHandler {
         guard let partition = services.partitions.partition(topic, index) else {
             return .answered(Self.failure(index, EntityError(.unknownTopicOrPartition)))
         }
+        guard !InternalTopics.contains(topic) else {
+            return .answered(Self.failure(index, EntityError(.invalidTopicException, "Cannot append to internal topic \(topic)")))
+        }
         guard let records, records.readableBytes > 0 else {
             return .answered(Self.failure(index, EntityError(.corruptMessage, "empty records")))
         }
