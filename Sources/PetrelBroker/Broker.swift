@@ -143,6 +143,7 @@ public final class Broker: Sendable {
             AnyApiHandler(OffsetForLeaderEpochHandler(services: services)),
             AnyApiHandler(DescribeLogDirsHandler(services: services)),
             AnyApiHandler(InitProducerIdHandler(services: services, allocator: ProducerIDAllocator(services: services))),
+            AnyApiHandler(DescribeProducersHandler(services: services)),
             AnyApiHandler(FindCoordinatorHandler(services: services, coordinator: coordinator)),
             AnyApiHandler(JoinGroupHandler(coordinator: coordinator)),
             AnyApiHandler(SyncGroupHandler(coordinator: coordinator)),

@@ -666,6 +666,19 @@ public final class PartitionLog: Sendable {
         }
     }
 
+    /// The idempotent producers this partition keeps state for (DescribeProducers), by producer id.
+    public var activeProducers: [ActiveProducer] {
+        state.withLock { state in
+            state.producers.producers.compactMap { producerId, entry in
+                entry.batches.last.map { last in
+                    ActiveProducer(
+                        producerId: producerId, producerEpoch: entry.producerEpoch, lastSequence: last.lastSequence,
+                        lastTimestamp: last.timestamp)
+                }
+            }.sorted { $0.producerId < $1.producerId }
+        }
+    }
+
     private static func rebuildProducerState(state: State, directory: String) throws(LogError) -> ProducerStateManager {
         let names = (try? FileSystem.list(directory)) ?? []
         let snapshots = names.compactMap { name -> Int64? in

@@ -23,6 +23,15 @@ public enum ProducerCheck: Hashable, Sendable {
 /// count x { producerId int64 | producerEpoch int16 | lastSequence int32 | lastOffset int64 |
 ///           offsetDelta int32 | timestamp int64 | coordinatorEpoch int32 | currentTxnFirstOffset int64 }
 /// ```
+/// What a partition knows of one idempotent producer: its epoch and its last written batch.
+public struct ActiveProducer: Hashable, Sendable {
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    public var lastSequence: Int32
+    /// Max timestamp of the producer's last batch.
+    public var lastTimestamp: Int64
+}
+
 struct ProducerStateManager {
     struct BatchMetadata: Hashable {
         var firstSequence: Int32

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import PetrelProtocol
 import Testing
@@ -151,6 +152,36 @@ import Testing
         #expect(fetched.highWatermark == 4)
         #expect(try values(in: fetched.records) == ["a", "b", "c", "d"])
         #expect(listed.offset == 4)
+    }
+
+    @Test func describeProducersListsIdempotentProducersAndSurvivesARestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "petrel-test-\(UUID().uuidString)").path
+        var request = DescribeProducersRequest()
+        var topic = DescribeProducersRequest.TopicRequest()
+        topic.name = "idempotent"
+        topic.partitionIndexes = [0, 7]
+        request.topics = [topic]
+
+        let broker = try await TestBroker.start(directory: directory)
+        let produced = try await broker.withClient { client in
+            _ = try await createTopic(client, "idempotent")
+            var builder = RecordBatchBuilder(producerId: 4_242, producerEpoch: 3, baseSequence: 0)
+            for value in ["a", "b", "c"] {
+                builder.append(key: nil, value: ByteBuffer(string: value), timestamp: WallClock.nowMilliseconds())
+            }
+            return try await produce(client, "idempotent", try builder.build())
+        }
+        await broker.stop(removingData: false)
+        #expect(produced.errorCode == 0)
+
+        let restarted = try await TestBroker.start(directory: directory)
+        let described = try await restarted.withClient { try await $0.roundTrip(request, version: 0) }
+        await restarted.stop()
+        let partitions = described.topics[0].partitions
+        #expect(partitions.map(\.partitionIndex) == [0, 7])
+        #expect(partitions[0].errorCode == 0)
+        #expect(partitions[0].activeProducers.map { [$0.producerID, Int64($0.producerEpoch), Int64($0.lastSequence)] } == [[4_242, 3, 2]])
+        #expect(partitions[1].errorCode == KafkaErrorCode.unknownTopicOrPartition.rawValue)
     }
 
     @Test func aLongPollFetchIsWokenByAnAppend() async throws {
