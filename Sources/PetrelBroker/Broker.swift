@@ -26,12 +26,14 @@ public final class Broker: Sendable {
     private let services: BrokerServices
     private let coordinator: GroupCoordinator
     private let maintenance: Task<Void, Never>
+    /// nil when `log.cleaner.enable=false`.
+    private let cleaner: LogCleanerThread?
     private let logger: Logger
 
     private init(
         clusterID: String, boundListeners: [Listener], group: MultiThreadedEventLoopGroup,
         serverChannels: [any Channel], connections: ConnectionRegistry, services: BrokerServices,
-        coordinator: GroupCoordinator, maintenance: Task<Void, Never>, logger: Logger
+        coordinator: GroupCoordinator, maintenance: Task<Void, Never>, cleaner: LogCleanerThread?, logger: Logger
     ) {
         self.clusterID = clusterID
         self.boundListeners = boundListeners
@@ -41,6 +43,7 @@ public final class Broker: Sendable {
         self.services = services
         self.coordinator = coordinator
         self.maintenance = maintenance
+        self.cleaner = cleaner
         self.logger = logger
     }
 
@@ -111,6 +114,12 @@ public final class Broker: Sendable {
                     return advertised
                 })
         let maintenance = Task { await Self.runMaintenance(logManager, configuration: configuration) }
+        let cleaner =
+            configuration.log.cleanerEnable
+            ? LogCleanerThread(
+                logManager: logManager, backoff: configuration.log.cleanerBackoff, now: WallClock.nowMilliseconds,
+                logger: logger)
+            : nil
         logger.info(
             "broker started",
             metadata: [
@@ -121,7 +130,7 @@ public final class Broker: Sendable {
         return Broker(
             clusterID: meta.clusterID, boundListeners: bound, group: group, serverChannels: channels,
             connections: connections, services: services, coordinator: coordinator, maintenance: maintenance,
-            logger: logger)
+            cleaner: cleaner, logger: logger)
     }
 
     /// Every API this broker serves; ApiVersions advertises exactly these.
@@ -186,6 +195,7 @@ public final class Broker: Sendable {
         await coordinator.shutdown()
         await connections.quiesce()
         maintenance.cancel()
+        cleaner?.shutdown()
         do {
             try await services.partitions.logManager.shutdown()
         } catch {

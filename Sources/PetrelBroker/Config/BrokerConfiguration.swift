@@ -29,6 +29,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
         public var retentionCheckInterval: Duration = .milliseconds(300_000)
         /// `log.cleaner.enable`.
         public var cleanerEnable: Bool = true
+        /// `log.cleaner.backoff.ms`.
+        public var cleanerBackoff: Duration = .milliseconds(15_000)
         /// Defaults of the topic-level keys (their broker synonyms).
         public var topicDefaults = TopicConfiguration()
     }

@@ -85,7 +85,10 @@ public enum ConfigTable {
             doc: "Petrel-only. Segment write engine: io_uring, or sync (pwritev + fdatasync). io_uring falls back to sync when the kernel refuses it."),
         ConfigDefinition(
             "log.cleaner.enable", .boolean, default: .boolean(true),
-            doc: "Accepted for compatibility. The broker does not run the log cleaner yet (PetrelStorage has one; see the README status)."),
+            doc: "Runs the log cleaner, which compacts `cleanup.policy=compact` topics on a thread of its own."),
+        ConfigDefinition(
+            "log.cleaner.backoff.ms", .long, default: .integer(15_000), .atLeast(0),
+            doc: "Sleep between two log cleaner passes over all logs."),
         ConfigDefinition(
             "log.cleanup.policy", .list, default: .list(["delete"]), .eachOneOf(["delete", "compact"]),
             topic: TopicSynonym("cleanup.policy"),

@@ -187,21 +187,3 @@ public struct IOStatistics: Sendable, Hashable {
     /// fdatasyncs linked to them.
     public var fdatasyncs = 0
 }
-
-/// Runs `body` on a new detached pthread (the storage I/O thread must not be a cooperative-pool thread:
-/// it blocks in the kernel).
-private func startThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box: Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let context = Unmanaged.passRetained(Box(body)).toOpaque()
-    var thread = pthread_t()
-    let rc = pthread_create(&thread, nil, { raw in
-        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-        box.body()
-        return nil
-    }, context)
-    precondition(rc == 0, "pthread_create failed: \(rc)")
-    pthread_detach(thread)
-}

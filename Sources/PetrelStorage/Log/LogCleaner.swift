@@ -30,8 +30,9 @@ public struct CleanerStats: Sendable, Hashable {
 /// Batch rules: a batch that keeps all its records is copied byte for byte; one that loses some is rebuilt
 /// with the same `baseOffset`, `lastOffsetDelta`, producer fields and compression, the survivors keeping
 /// their offset deltas (offsets never move). A batch that loses all its records is dropped, except the last
-/// batch of a segment, which stays as an empty batch so the segment still ends where the next one starts
-/// (recovery reads a short segment as a lost tail). Control batches (transaction markers) and
+/// batch of a segment, which keeps its newest record so the segment still ends where the next one starts
+/// (recovery reads a short segment as a lost tail). Not an empty batch: librdkafka cannot step over one
+/// (its fetch stops with MSG_SIZE_TOO_LARGE); a superseded value kept is within compaction's promise. Control batches (transaction markers) and
 /// transactional batches are copied as they are and their keys do not enter the offset map: without an
 /// aborted-transaction index the cleaner cannot tell committed from aborted data, so it never lets one
 /// supersede the other. Producer state is loaded from the newest snapshot (written at each roll, so at or
@@ -212,11 +213,12 @@ extension PartitionLog {
             var output = batch
             if Self.isCompactable(batch.header) {
                 let records = try Self.records(of: batch, in: segment)
-                let kept = records.filter { record in
+                var kept = records.filter { record in
                     let offset = batch.offset(of: record)
                     if let key = record.key, let latest = offsetMap[key], latest > offset { return false }
                     return record.value != nil || batch.timestamp(of: record) >= tombstoneHorizon
                 }
+                if kept.isEmpty && isLast, let newest = records.last { kept = [newest] }
                 stats.recordsRemoved += records.count - kept.count
                 if kept.isEmpty && !isLast {
                     stats.batchesRemoved += 1
