@@ -57,26 +57,35 @@ struct GoldenExchange: Decodable, Sendable, CustomTestStringConvertible {
         ByteBuffer(bytes: try Data(contentsOf: directory.appendingPathComponent(name)))
     }
 
-    /// The request's header and body, decoded with the generated types; the body must use the whole frame.
-    func decodeRequest() throws -> (header: RequestHeader, body: any KafkaRequest) {
-        var reader = KafkaReader(buffer: try requestFrame())
+    /// The request's header and body, decoded with the generated types, and the body's bytes; the body
+    /// must use the whole frame.
+    func decodeRequest() throws -> (header: RequestHeader, body: any KafkaRequest, bodyBytes: ByteBuffer) {
+        let frame = try requestFrame()
+        var reader = KafkaReader(buffer: frame)
         let header = try KafkaFraming.readRequestHeader(from: &reader)
+        let bodyBytes = Self.rest(of: frame, after: reader)
         let body = try ApiKey(header.requestApiKey).decodeRequest(from: &reader, version: header.requestApiVersion)
         guard reader.remaining == 0 else { throw Leftover(frame: request, bytes: reader.remaining) }
-        return (header, body)
+        return (header, body, bodyBytes)
     }
 
-    /// The response's header and body at the request's API and version; the body must use the whole frame.
+    /// The response's header and body at the request's API and version, and the body's bytes; the body
+    /// must use the whole frame.
     func decodeResponse() throws -> (header: ResponseHeader, body: any KafkaResponse, bodyBytes: ByteBuffer) {
         let frame = try responseFrame()
         var reader = KafkaReader(buffer: frame)
         let header = try KafkaFraming.readResponseHeader(from: &reader, apiKey: ApiKey(apiKey), apiVersion: version)
-        let bodyStart = frame.readableBytes - reader.remaining
+        let bodyBytes = Self.rest(of: frame, after: reader)
         let body = try ApiKey(apiKey).decodeResponse(from: &reader, version: version)
         guard reader.remaining == 0 else { throw Leftover(frame: response, bytes: reader.remaining) }
-        var bodyBytes = frame
-        bodyBytes.moveReaderIndex(forwardBy: bodyStart)
         return (header, body, bodyBytes)
+    }
+
+    /// The bytes of `frame` that `reader` has not read yet.
+    private static func rest(of frame: ByteBuffer, after reader: KafkaReader) -> ByteBuffer {
+        var rest = frame
+        rest.moveReaderIndex(forwardBy: frame.readableBytes - reader.remaining)
+        return rest
     }
 
     struct Leftover: Error, CustomStringConvertible {
