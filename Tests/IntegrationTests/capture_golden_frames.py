@@ -186,7 +186,7 @@ def kcat_group_consumer(bootstrap):
          "-X", "auto.commit.interval.ms=200"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(6)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=TIMEOUT)
+    out, _ = process.communicate(timeout=TIMEOUT)
     expect_values(out.decode(), records("kcat", "none"))
 
 
@@ -327,7 +327,9 @@ def select(exchanges, kafka_python):
         variant = scenario[len("produce-"):] if api == "Produce" and scenario.startswith("produce-") else None
         groups.setdefault((exchange["api_key"], exchange["version"], variant), (api, []))[1].append(exchange)
     chosen = []
-    for (api_key, version, variant), (api, candidates) in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], g[0][2] or "")):
+    for key in sorted(groups, key=lambda k: (k[0], k[1], k[2] or "")):
+        api, candidates = groups[key]
+        variant = key[2]
         exchange = next((e for e in candidates if kafka_python.succeeded(api, e)), candidates[0])
         chosen.append((api, variant, exchange))
     return chosen

@@ -44,7 +44,8 @@ import Testing
         let (header, body, _) = try exchange.decodeResponse()
         #expect(header.correlationID == requestHeader.correlationID)
         try Self.checkResponse(body, to: request, exchange)
-        let reencoded = try KafkaFraming.encodeResponse(body, version: exchange.version, correlationID: header.correlationID)
+        let reencoded = try KafkaFraming.encodeResponse(
+            body, version: exchange.version, correlationID: header.correlationID)
         let captured = try exchange.responseFrame()
         #expect(Self.dropSizePrefix(reencoded) == captured)
     }
@@ -81,7 +82,8 @@ import Testing
                     #expect(request.generationIDOrMemberEpoch == joined.generationID)
                 case let request as LeaveGroupRequest:
                     // v0-2 name the member; v3+ list the members leaving.
-                    #expect(([request.memberID] + request.members.map(\.memberID)).filter { !$0.isEmpty } == [joined.memberID])
+                    let leaving = [request.memberID] + request.members.map(\.memberID)
+                    #expect(leaving.filter { !$0.isEmpty } == [joined.memberID])
                 default: break
                 }
             }
@@ -191,7 +193,8 @@ import Testing
             #expect(request.topics.map(\.name) == sent.topics)
             for created in request.topics {
                 #expect(created.numPartitions == 1 && created.replicationFactor == 1)
-                #expect(Dictionary(uniqueKeysWithValues: created.configs.map { ($0.name, $0.value ?? "") }) == sent.config)
+                let configs = Dictionary(uniqueKeysWithValues: created.configs.map { ($0.name, $0.value ?? "") })
+                #expect(configs == sent.config)
             }
         case let request as DescribeConfigsRequest:
             #expect(request.resources.map(\.resourceName) == [topic])
@@ -201,7 +204,9 @@ import Testing
         }
     }
 
-    static func checkResponse(_ body: any KafkaResponse, to request: any KafkaRequest, _ exchange: GoldenExchange) throws {
+    static func checkResponse(
+        _ body: any KafkaResponse, to request: any KafkaRequest, _ exchange: GoldenExchange
+    ) throws {
         let sent = exchange.sent
         let topic = sent.topic ?? "(no topic in the manifest)"
         let group = sent.group ?? "(no group in the manifest)"
@@ -211,7 +216,8 @@ import Testing
             // Petrel advertises every captured API at its captured version.
             for other in try GoldenExchange.load() {
                 let range = response.apiKeys.first { $0.apiKey == other.apiKey }
-                #expect(range.map { ($0.minVersion...$0.maxVersion).contains(other.version) } == true, "\(other.testDescription)")
+                let advertised = range.map { ($0.minVersion...$0.maxVersion).contains(other.version) }
+                #expect(advertised == true, "\(other.testDescription)")
             }
         case let response as MetadataResponse:
             #expect(response.brokers.count == 1)
