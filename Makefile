@@ -12,7 +12,7 @@ PIP_PACKAGES := confluent-kafka==2.16.1 kafka-python==3.0.12 cramjam==2.14.0 pyt
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build release run test perf perf-broker protocol fuzz clean
+.PHONY: deps build release run test perf perf-broker protocol golden-frames fuzz clean
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -61,6 +61,12 @@ perf-broker: deps
 # Regenerates Sources/PetrelProtocol/Generated from Kafka's JSON message specs.
 protocol:
 	$(SWIFT) run PetrelProtocolGen --specs $(SPECS) --output Sources/PetrelProtocol/Generated
+
+# Re-captures Tests/PetrelProtocolTests/GoldenFrames (kcat and confluent-kafka through a recording proxy in
+# front of the debug broker) and the golden-* fuzz seeds; the fixtures are committed, so `make test` never runs it.
+golden-frames: deps
+	$(SWIFT) build --product petrel
+	$(PYTHON) Tests/IntegrationTests/capture_golden_frames.py
 
 # Fuzzes the request decoder (frame body -> header -> request) with libFuzzer + ASan for FUZZ_SECONDS.
 # Crash inputs land in .build-fuzz/; replay one with `swift run FuzzRequestDecoder <file>`.

@@ -38,9 +38,10 @@ let package = Package(
         ),
         // Sans-io: primitives, framing, generated messages, record batch v2, codecs, CRC-32C, error codes.
         .target(name: "PetrelProtocol", dependencies: ["CSystemShims", nioCore], exclude: ["README.md"], swiftSettings: strict),
+        // GoldenFrames/: captured client frames, read by path (`make golden-frames` re-captures them).
         .testTarget(name: "PetrelProtocolTests", dependencies: [
             "PetrelProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
-        ]),
+        ], exclude: ["GoldenFrames"]),
         // The protocol code generator (`make protocol`): Kafka JSON specs -> Sources/PetrelProtocol/Generated.
         .executableTarget(name: "PetrelProtocolGen", dependencies: [argumentParser], swiftSettings: strict),
         .testTarget(name: "PetrelProtocolGenTests", dependencies: ["PetrelProtocolGen"]),

@@ -126,6 +126,36 @@ import Testing
         #expect(response.topics.first?.configs == nil)
     }
 
+    /// The golden frames (`GoldenFrameTests`): kafka-python decodes the body of every captured Petrel
+    /// response, and of every client request, at its captured version wherever it has that API and
+    /// version, and re-encodes it to the same bytes.
+    @Test func kafkaPythonReadsTheGoldenFramesIdentically() throws {
+        let pythonVersions = try JSONDecoder().decode(
+            [String: [Int16]].self, from: Self.runPython(["--versions"], input: Data()))
+        var sent: [Item] = []
+        for exchange in try GoldenExchange.load() {
+            let bodies = [
+                (exchange.api + "Response", try exchange.decodeResponse().bodyBytes),
+                (exchange.api + "Request", try exchange.decodeRequest().bodyBytes),
+            ]
+            for (name, body) in bodies {
+                guard let range = pythonVersions[name], range.count == 2, range[0] <= exchange.version,
+                    exchange.version <= range[1]
+                else { continue }
+                sent.append(Item(name: name, version: exchange.version, hex: Self.hex(body)))
+            }
+        }
+        let covered = Set(sent.filter { $0.name.hasSuffix("Response") }.map { $0.name.dropLast("Response".count) })
+        #expect(covered.isSuperset(of: GoldenFrameTests.requiredApis.map { Substring($0) }))
+        let received = try JSONDecoder().decode(
+            [Item].self, from: Self.runPython([], input: JSONEncoder().encode(sent)))
+        #expect(received.count == sent.count)
+        for (mine, theirs) in zip(sent, received) {
+            #expect(theirs.error == nil && theirs.hex == mine.hex,
+                    "\(mine.name) v\(mine.version): \(theirs.error ?? "kafka-python re-encoded it differently")")
+        }
+    }
+
     private static func reencode<Message: KafkaMessage>(
         _: Message.Type, _ bytes: ByteBuffer, version: Int16
     ) throws -> ByteBuffer {

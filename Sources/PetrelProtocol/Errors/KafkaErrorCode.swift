@@ -232,7 +232,7 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
         Info(code: 48, name: "INVALID_TXN_STATE", retriable: false, message: "The producer attempted a transactional operation in an invalid state."),
         Info(code: 49, name: "INVALID_PRODUCER_ID_MAPPING", retriable: false, message: "The producer attempted to use a producer id which is not currently assigned to its transactional id."),
         Info(code: 50, name: "INVALID_TRANSACTION_TIMEOUT", retriable: false, message: "The transaction timeout is larger than the maximum value allowed by the broker (as configured by transaction.max.timeout.ms)."),
-        Info(code: 51, name: "CONCURRENT_TRANSACTIONS", retriable: false, message: "The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing."),
+        Info(code: 51, name: "CONCURRENT_TRANSACTIONS", retriable: true, message: "The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing."),
         Info(code: 52, name: "TRANSACTION_COORDINATOR_FENCED", retriable: false, message: "Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator for a given producer."),
         Info(code: 53, name: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", retriable: false, message: "Transactional Id authorization failed."),
         Info(code: 54, name: "SECURITY_DISABLED", retriable: false, message: "Security features are disabled."),
