@@ -445,3 +445,26 @@ private func fileSize(_ path: String) -> Int64 {
         try await manager.shutdown()
     }
 }
+
+@Suite struct LogCleanerThreadTests {
+    @Test func theThreadCompactsInTheBackgroundAndStopsOnShutdown() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager(config: .test(directory.path) { config in
+            config.cleanupPolicy = [.compact]
+            config.segmentBytes = 1024
+            config.minCleanableDirtyRatio = 0
+        }, logger: Logger(label: "test"))
+        let log = try manager.createLog(topic: "background", partition: 0)
+        for index in 0..<40 {
+            _ = try await log.appendAsLeader(Records.batch([("same", "v\(index)")], timestamp: 0), leaderEpoch: 0, now: 0)
+        }
+        let sizeBefore = log.size
+        let cleaner = LogCleanerThread(logManager: manager, backoff: .milliseconds(10), now: { 1_000 }, logger: Logger(label: "test"))
+        for _ in 0..<500 where log.size == sizeBefore { try await Task.sleep(for: .milliseconds(10)) }
+        cleaner.shutdown()
+        cleaner.shutdown()
+        #expect(log.size < sizeBefore)
+        try await manager.shutdown()
+    }
+}
