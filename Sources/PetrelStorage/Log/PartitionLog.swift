@@ -63,8 +63,7 @@ public final class PartitionLog: Sendable {
         var firstUnflushedTime: Int64?
         var failure: LogError?
         var isDeleted = false
-        /// Offsets below this were compacted by the last cleaner pass (Kafka's cleaner checkpoint; kept in
-        /// memory, so the first pass after a restart re-cleans the whole log).
+        /// Offsets below this were compacted by the last cleaner pass (Kafka's cleaner checkpoint).
         var firstDirtyOffset: Int64 = 0
         /// A cleaner pass is running: a second one returns at once.
         var isCleaning = false
