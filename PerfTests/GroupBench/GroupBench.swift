@@ -56,14 +56,16 @@ struct GroupBench: AsyncParsableCommand {
         // Rebalances: member k leaves, the others rejoin, k rejoins as a new member (KIP-394 handshake); timed
         // from k's JoinGroup carrying its new id to the last SyncGroup response.
         var rebalanceTimes: [Duration] = []
+        var joinPhaseTimes: [Duration] = []
         for round in 0..<rebalances {
-            let (next, elapsed) = try await session.rebalance(
+            let (next, timing) = try await session.rebalance(
                 group, leaver: round % members, settle: .milliseconds(settleMilliseconds))
             guard next[0].generationID == group[0].generationID + 1 else {
                 throw BenchFailure("round \(round): generation \(group[0].generationID) → \(next[0].generationID), expected one rebalance")
             }
             group = next
-            rebalanceTimes.append(elapsed)
+            rebalanceTimes.append(timing.allSynced)
+            joinPhaseTimes.append(timing.allJoined)
         }
 
         let committer = group[0]
@@ -75,6 +77,8 @@ struct GroupBench: AsyncParsableCommand {
         print("rebalance: \(rebalances) × (one member leaves, \(members - 1) rejoin, it rejoins as new), \(members) members;")
         print("  last JoinGroup sent → every SyncGroup answered with its assignment (settle \(settleMilliseconds) ms before the last JoinGroup):")
         print("  \(Summary(rebalanceTimes, withMax: true))")
+        print("  of which last JoinGroup sent → every JoinGroup answered (the join phase):")
+        print("  \(Summary(joinPhaseTimes, withMax: true))")
 
         print("offset commits by one member of the stable group, \(commitSeconds) s per row, acks after the __consumer_offsets append is durable:")
         for partitionsPerCommit in [Int32(1), partitions] {
@@ -149,8 +153,17 @@ struct Synced: Sendable {
     var member: Member
     var assignment: [TopicPartition]
     var plan: [String: [TopicPartition]]?
-    var answeredAt: ContinuousClock.Instant
     var joinSentAt: ContinuousClock.Instant
+    var joinAnsweredAt: ContinuousClock.Instant
+    var syncAnsweredAt: ContinuousClock.Instant
+}
+
+/// A rebalance's timing, both from the moment the last member's JoinGroup was sent.
+struct RebalanceTiming: Sendable {
+    /// Until every member's JoinGroup was answered.
+    var allJoined: Duration
+    /// Until every member's SyncGroup was answered with its assignment.
+    var allSynced: Duration
 }
 
 struct BenchFailure: Error, CustomStringConvertible {
@@ -185,9 +198,11 @@ struct GroupSession: Sendable {
     /// One rebalance. With a `leaver`, it sends LeaveGroup (the group starts preparing a rebalance) and gets a
     /// new member id; the others' JoinGroups go out, then after `settle` the leaver's (or, without one, the
     /// last member's). Each member syncs as soon as its JoinGroup is answered, the leader with a range
-    /// assignment. Returns the members in the new generation and the time from the last JoinGroup's send to
-    /// the last SyncGroup response.
-    func rebalance(_ members: [Member], leaver: Int?, settle: Duration) async throws -> (members: [Member], elapsed: Duration) {
+    /// assignment. Returns the members in the new generation and how long the join phase and the whole
+    /// rebalance took after the last JoinGroup was sent.
+    func rebalance(_ members: [Member], leaver: Int?, settle: Duration) async throws
+        -> (members: [Member], timing: RebalanceTiming)
+    {
         var members = members
         let last = leaver ?? members.count - 1
         if let leaver {
@@ -205,15 +220,11 @@ struct GroupSession: Sendable {
             for try await (index, synced) in tasks { results[index] = synced }
             return results
         }
-        return (try check(results, count: members.count), try lastJoinToLastSync(results, last: last))
-    }
-
-    /// The time from when the last member's JoinGroup went out to the last SyncGroup response.
-    private func lastJoinToLastSync(_ results: [Int: Synced], last: Int) throws -> Duration {
-        guard let start = results[last]?.joinSentAt, let end = results.values.map(\.answeredAt).max() else {
-            throw BenchFailure("no timing for the last member")
-        }
-        return end - start
+        let synced = try check(results, count: members.count)
+        guard let start = results[last]?.joinSentAt, let joined = results.values.map(\.joinAnsweredAt).max(),
+            let done = results.values.map(\.syncAnsweredAt).max()
+        else { throw BenchFailure("no timing for the last member") }
+        return (synced, RebalanceTiming(allJoined: joined - start, allSynced: done - start))
     }
 
     /// Every member is in the same new generation, the leader's plan covers every partition once, and each
@@ -269,6 +280,7 @@ struct GroupSession: Sendable {
         guard join.errorCode == KafkaErrorCode.none.rawValue else {
             throw BenchFailure("JoinGroup of \(member.memberID): error \(KafkaErrorCode(rawValue: join.errorCode))")
         }
+        let joinAnsweredAt = ContinuousClock.now
         var plan: [String: [TopicPartition]]?
         var request = SyncGroupRequest()
         request.groupID = groupID
@@ -293,7 +305,7 @@ struct GroupSession: Sendable {
             plan = assignment
         }
         let sync = try await member.client.send(request, to: coordinator, timeout: rebalanceTimeout + .seconds(5))
-        let answeredAt = ContinuousClock.now
+        let syncAnsweredAt = ContinuousClock.now
         guard sync.errorCode == KafkaErrorCode.none.rawValue else {
             throw BenchFailure("SyncGroup of \(member.memberID) in generation \(join.generationID): error \(KafkaErrorCode(rawValue: sync.errorCode))")
         }
@@ -301,7 +313,7 @@ struct GroupSession: Sendable {
         joined.generationID = join.generationID
         return Synced(
             member: joined, assignment: try ConsumerProtocol.decodeAssignment(sync.assignment), plan: plan,
-            answeredAt: answeredAt, joinSentAt: joinSentAt)
+            joinSentAt: joinSentAt, joinAnsweredAt: joinAnsweredAt, syncAnsweredAt: syncAnsweredAt)
     }
 
     private func leave(_ member: Member) async throws {
