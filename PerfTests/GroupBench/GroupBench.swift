@@ -74,6 +74,15 @@ struct GroupBench: AsyncParsableCommand {
         print("reference, \(rttSamples) sequential round trips on one member's connection:")
         print("  ApiVersions  \(Summary(apiVersions))")
         print("  Heartbeat    \(Summary(heartbeats))")
+        // A rebalance answers every member twice (JoinGroup, SyncGroup): this is the floor of one such fan-out.
+        let current = group
+        let fanOuts = try await roundTrips(rttSamples) {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for member in current { tasks.addTask { try await session.heartbeat(member) } }
+                try await tasks.waitForAll()
+            }
+        }
+        print("  Heartbeat from all \(members) members at once, until every one is answered: \(Summary(fanOuts))")
         print("rebalance: \(rebalances) × (one member leaves, \(members - 1) rejoin, it rejoins as new), \(members) members;")
         print("  last JoinGroup sent → every SyncGroup answered with its assignment (settle \(settleMilliseconds) ms before the last JoinGroup):")
         print("  \(Summary(rebalanceTimes, withMax: true))")
