@@ -67,7 +67,7 @@ perf-groups: deps
 	.build/release/petrel broker --override listeners=PLAINTEXT://127.0.0.1:$$port --override log.dirs=$$dir/data \
 		--override group.initial.rebalance.delay.ms=0 >/dev/null 2>"$$dir/broker.log" & broker=$$!; \
 	for i in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null && break; sleep 0.1; done; \
-	.build/release/GroupBench --bootstrap-server 127.0.0.1:$$port $(BENCH_ARGS); status=$$?; \
+	.build/release/GroupBench --bootstrap-server 127.0.0.1:$$port --fsync-dir "$$dir" $(BENCH_ARGS); status=$$?; \
 	kill $$broker; wait $$broker 2>/dev/null; \
 	[ $$status -eq 0 ] || tail -n 20 "$$dir/broker.log"; rm -rf "$$dir"; exit $$status
 

@@ -24,6 +24,10 @@ struct GroupBench: AsyncParsableCommand {
     @Option(name: .customLong("commit-seconds")) var commitSeconds = 5
     @Option(help: "OffsetCommits in flight on one connection in the pipelined runs.") var pipeline = 16
     @Option(name: .customLong("rtt-samples")) var rttSamples = 2000
+    @Option(
+        name: .customLong("fsync-dir"),
+        help: "A directory on the broker's log disk: adds the reference of a small append + fdatasync there.")
+    var fsyncDirectory: String?
 
     func validate() throws {
         guard BrokerAddress(parsing: bootstrapServer) != nil else { throw ValidationError("--bootstrap-server HOST:PORT") }
@@ -89,6 +93,12 @@ struct GroupBench: AsyncParsableCommand {
         print("  of which last JoinGroup sent → every JoinGroup answered (the join phase):")
         print("  \(Summary(joinPhaseTimes, withMax: true))")
 
+        if let fsyncDirectory {
+            // Every durable commit and every rebalance's group record pays one of these.
+            let syncs = try appendAndSync(in: fsyncDirectory, count: rttSamples)
+            print("reference, \(rttSamples) × (write 128 B at the end of a file + fdatasync) in \(fsyncDirectory):")
+            print("  \(Summary(syncs, withMax: true))")
+        }
         print("offset commits by one member of the stable group, \(commitSeconds) s per row, acks after the __consumer_offsets append is durable:")
         for partitionsPerCommit in [Int32(1), partitions] {
             for inFlight in [1, pipeline] {
@@ -138,6 +148,28 @@ struct GroupBench: AsyncParsableCommand {
         for _ in 0..<count {
             let start = ContinuousClock.now
             try await body()
+            times.append(ContinuousClock.now - start)
+        }
+        return times
+    }
+
+    /// `count` appends of 128 bytes to a fresh file in `directory`, each followed by fdatasync (the file grows,
+    /// as a log segment does, so each sync also commits the size change).
+    private func appendAndSync(in directory: String, count: Int) throws -> [Duration] {
+        let path = "\(directory)/group-bench-fsync-\(UInt32.random(in: 0 ... .max))"
+        let fd = open(path, O_CREAT | O_WRONLY | O_APPEND | O_EXCL, 0o600)
+        guard fd >= 0 else { throw BenchFailure("open \(path): errno \(errno)") }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let record = [UInt8](repeating: 0x2a, count: 128)
+        var times: [Duration] = []
+        for _ in 0..<count {
+            let start = ContinuousClock.now
+            guard record.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == record.count, fdatasync(fd) == 0 else {
+                throw BenchFailure("write + fdatasync of \(path): errno \(errno)")
+            }
             times.append(ContinuousClock.now - start)
         }
         return times
