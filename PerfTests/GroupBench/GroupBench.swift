@@ -6,9 +6,10 @@ import PetrelProtocol
 /// `group-bench` (issue #6): the group coordinator's rebalance latency and offset-commit rate, measured by
 /// speaking the classic group protocol directly — each member is a `KafkaClient` with its own connection to
 /// the coordinator sending JoinGroup/SyncGroup/LeaveGroup/OffsetCommit — so the figures are the
-/// coordinator's, not a consumer poll loop's. The reference, measured in the same run on the same
-/// connection, is the round trip of trivial requests (ApiVersions, Heartbeat): the floor any coordinator
-/// round trip pays.
+/// coordinator's, not a consumer poll loop's. References measured in the same run: the round trip of trivial
+/// requests on the same connection (ApiVersions, Heartbeat), the floor any coordinator round trip pays; every
+/// member heartbeating at once, the floor of one fan-out to the group; and, with `--fsync-dir`, an append +
+/// fdatasync on the broker's disk, which every durable commit and group record pays.
 @main
 struct GroupBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "group-bench")
