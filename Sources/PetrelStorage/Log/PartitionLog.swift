@@ -55,6 +55,8 @@ public final class PartitionLog: Sendable {
         var recoveryPoint: Int64
         var pending: [Pending] = []
         var flushes: [Flush] = []
+        /// Recovery-point advances that wait for an earlier flush (see `advanceRecoveryPoint`), by id.
+        var deferredRecoveryPoints: [(id: UInt64, offset: Int64)] = []
         var nextID: UInt64 = 0
         var producers = ProducerStateManager()
         var durableWaiters: [(endOffset: Int64, continuation: CheckedContinuation<Result<Void, LogError>, Never>)] = []
@@ -388,9 +390,7 @@ public final class PartitionLog: Sendable {
                 pending.segment.size = max(pending.segment.size, pending.endPosition)
                 state.logEndOffset = pending.info.lastOffset + 1
                 state.unflushedRecords += pending.records
-                // The I/O thread runs one round at a time, so this write's fdatasync ran after every
-                // earlier write of the partition had completed (rolled segments were flushed on roll).
-                if pending.sync { state.recoveryPoint = max(state.recoveryPoint, state.logEndOffset) }
+                if pending.sync { advanceRecoveryPoint(&state, id: pending.id, to: state.logEndOffset) }
                 wakeups.appends.append((pending.completion, .success(pending.info)))
                 completed += 1
             }
@@ -476,6 +476,20 @@ public final class PartitionLog: Sendable {
         }
     }
 
+    /// Moves `recoveryPoint` to `offset` once the fdatasync of request `id` (an append or a flush) is done.
+    ///
+    /// The writer guarantees that the fdatasync covered every earlier write to *its* file. Earlier writes
+    /// to older segment files are covered by the flushes queued before it (every roll queues one for the
+    /// rolled segment); with pipelined rounds those may still be in flight, so the advance waits until no
+    /// flush with a smaller id is outstanding. Advances are thus applied in request order.
+    private func advanceRecoveryPoint(_ state: inout State, id: UInt64, to offset: Int64) {
+        if state.flushes.contains(where: { $0.id < id }) {
+            state.deferredRecoveryPoints.append((id, offset))
+        } else {
+            state.recoveryPoint = max(state.recoveryPoint, offset)
+        }
+    }
+
     /// Queues an fdatasync of `files` through the ring; `recoveryPoint` moves to `coversOffset` when done.
     private func requestFlush(_ state: inout State, files: [SegmentFileHandle], coversOffset: Int64) {
         let id = state.nextID
@@ -505,8 +519,17 @@ public final class PartitionLog: Sendable {
             }
             guard state.flushes[slot].remaining == 0 else { return }
             let flush = state.flushes.remove(at: slot)
-            if !flush.failed {
-                state.recoveryPoint = max(state.recoveryPoint, min(flush.coversOffset, state.logEndOffset))
+            if flush.failed {
+                // Later advances counted on this flush for the older files.
+                state.deferredRecoveryPoints.removeAll { $0.id > flush.id }
+            } else {
+                advanceRecoveryPoint(&state, id: flush.id, to: min(flush.coversOffset, state.logEndOffset))
+            }
+            let earliestFlush = state.flushes.map(\.id).min() ?? UInt64.max
+            state.deferredRecoveryPoints.removeAll { mark in
+                guard mark.id < earliestFlush else { return false }
+                state.recoveryPoint = max(state.recoveryPoint, mark.offset)
+                return true
             }
             releaseWaiters(&state, wakeups: &wakeups)
         }
