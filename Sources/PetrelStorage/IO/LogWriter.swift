@@ -174,7 +174,7 @@ final class LogWriter: Sendable {
 private struct WriterThread {
     /// The requests of one ring operation (one file, one round) and how they complete.
     struct Operation {
-        var fd: CInt
+        var file: SegmentFileHandle
         var requests: [LogWriter.Request]
         /// Sequence number of the write among its file's writes; nil for a pure fdatasync.
         var writeSequence: UInt64?
@@ -278,7 +278,7 @@ private struct WriterThread {
             let id = nextOperationID
             nextOperationID += 1
             operations[id] = Operation(
-                fd: fd, requests: group.requests, writeSequence: writeSequence, syncs: canLink, round: round)
+                file: group.file, requests: group.requests, writeSequence: writeSequence, syncs: canLink, round: round)
             writes.append(RingWrite(fd: fd, offset: group.position, buffers: group.buffers, sync: canLink, id: id))
             if canLink { syncCount += 1 }
         }
@@ -327,7 +327,8 @@ private struct WriterThread {
         if let round = operation.round, let left = roundRemaining[round] {
             roundRemaining[round] = left > 1 ? left - 1 : nil
         }
-        guard var state = files[operation.fd] else { return }
+        let fd = operation.file.fd
+        var state = files[fd] ?? FileState(file: operation.file)
         if let sequence = operation.writeSequence { state.writesInFlight.remove(sequence) }
         if operation.syncs { state.syncInFlight = false }
         var done: [LogWriter.Request] = []
@@ -338,7 +339,7 @@ private struct WriterThread {
                 done.append(request)
             }
         }
-        files[operation.fd] = state.isIdle ? nil : state
+        files[fd] = state.isIdle ? nil : state
         for request in done { request.completion(result) }
     }
 
@@ -355,7 +356,7 @@ private struct WriterThread {
             files[fd] = state
             let id = nextOperationID
             nextOperationID += 1
-            operations[id] = Operation(fd: fd, requests: ready.map(\.request), writeSequence: nil, syncs: true, round: nil)
+            operations[id] = Operation(file: state.file, requests: ready.map(\.request), writeSequence: nil, syncs: true, round: nil)
             writes.append(RingWrite(fd: fd, offset: 0, buffers: [], sync: true, id: id))
         }
         submit(writes)

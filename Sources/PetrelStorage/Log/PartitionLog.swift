@@ -57,6 +57,10 @@ public final class PartitionLog: Sendable {
         var flushes: [Flush] = []
         /// Recovery-point advances that wait for an earlier flush (see `advanceRecoveryPoint`), by id.
         var deferredRecoveryPoints: [(id: UInt64, offset: Int64)] = []
+        /// Written appends not yet answered, in offset order: a durable one waits until `recoveryPoint`
+        /// reaches `durableEnd` (its fdatasync is done but an older segment's flush may not be), and
+        /// every later one waits behind it.
+        var writtenAppends: [(durableEnd: Int64?, completion: AppendCompletion, info: AppendInfo)] = []
         var nextID: UInt64 = 0
         var producers = ProducerStateManager()
         var durableWaiters: [(endOffset: Int64, continuation: CheckedContinuation<Result<Void, LogError>, Never>)] = []
@@ -391,7 +395,7 @@ public final class PartitionLog: Sendable {
                 state.logEndOffset = pending.info.lastOffset + 1
                 state.unflushedRecords += pending.records
                 if pending.sync { advanceRecoveryPoint(&state, id: pending.id, to: state.logEndOffset) }
-                wakeups.appends.append((pending.completion, .success(pending.info)))
+                state.writtenAppends.append((pending.sync ? state.logEndOffset : nil, pending.completion, pending.info))
                 completed += 1
             }
             state.pending.removeFirst(min(completed, state.pending.count))
@@ -407,8 +411,9 @@ public final class PartitionLog: Sendable {
         logger.error("log write failed; log dir goes offline", metadata: [
             "petrel_partition": "\(topic)-\(partition)", "petrel_errno": "\(error)",
         ])
-        for pending in state.pending[first...] { wakeups.appends.append((pending.completion, .failure(failure))) }
         state.failure = failure
+        releaseWrittenAppends(&state, wakeups: &wakeups)
+        for pending in state.pending[first...] { wakeups.appends.append((pending.completion, .failure(failure))) }
         logDirectory.markOffline("\(failure)")
         let end = state.logEndOffset
         while state.segments.count > 1 && state.active.baseOffset > end {
@@ -444,6 +449,7 @@ public final class PartitionLog: Sendable {
                 let covered =
                     state.pending.contains { $0.sync && $0.info.lastOffset >= endOffset - 1 }
                     || state.flushes.contains { $0.coversOffset >= endOffset }
+                    || state.deferredRecoveryPoints.contains { $0.offset >= endOffset }
                 if !covered { requestFlush(&state, files: filesAboveRecoveryPoint(state), coversOffset: state.nextOffset) }
                 return nil
             }
@@ -456,7 +462,25 @@ public final class PartitionLog: Sendable {
         config.durableAcks ? state.recoveryPoint : state.logEndOffset
     }
 
+    /// Answers written appends in offset order, each durable one once the recovery point covers it; after
+    /// a failure the ones still held fail too (their durability can no longer be promised).
+    private func releaseWrittenAppends(_ state: inout State, wakeups: inout Wakeups) {
+        var released = 0
+        for append in state.writtenAppends {
+            if let failure = state.failure {
+                wakeups.appends.append((append.completion, .failure(failure)))
+            } else if let durableEnd = append.durableEnd, durableEnd > state.recoveryPoint {
+                break
+            } else {
+                wakeups.appends.append((append.completion, .success(append.info)))
+            }
+            released += 1
+        }
+        state.writtenAppends.removeFirst(released)
+    }
+
     private func releaseWaiters(_ state: inout State, wakeups: inout Wakeups) {
+        releaseWrittenAppends(&state, wakeups: &wakeups)
         let durable = durableOffset(state)
         let failure = state.failure
         state.durableWaiters.removeAll { waiter in
