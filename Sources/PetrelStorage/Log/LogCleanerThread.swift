@@ -29,10 +29,10 @@ public final class LogCleanerThread: Sendable {
 
     /// Lets a running pass finish, then stops the thread.
     public func shutdown() {
-        phase.lock()
-        let running = phase.value == .running
-        phase.unlock(withValue: running ? .stopping : phase.value)
-        guard running else { return }
+        // `phase.value` takes the lock itself, so it cannot be read while holding it (a recursive lock
+        // traps); taking the lock only when the value is `.running` asks the same question.
+        guard phase.lock(whenValue: .running, timeoutSeconds: 0) else { return }
+        phase.unlock(withValue: .stopping)
         phase.lock(whenValue: .stopped)
         phase.unlock()
     }
