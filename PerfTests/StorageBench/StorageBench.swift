@@ -13,6 +13,8 @@ import PetrelStorage
     static let batchBytes = 16 * 1024
     static let totalBytes = 128 * 1024 * 1024
     static let logger = Logger(label: "storage-bench") { _ in SwiftLogNoOpLogHandler() }
+    /// `log.io.engine` of the PartitionLog cases: `PETREL_IO_ENGINE=sync` compares the pwritev fallback.
+    static let engine = getenv("PETREL_IO_ENGINE").flatMap { IOEngine(rawValue: String(cString: $0)) } ?? .ioUring
 
     static func main() async throws {
         let arguments = CommandLine.arguments
@@ -21,7 +23,7 @@ import PetrelStorage
             return try await appendUnflushedChild(directory: arguments[2], bytes: bytes)
         }
         let root = arguments.count > 1 ? arguments[1] : makeTemporaryDirectory()
-        print("StorageBench: \(totalBytes >> 20) MiB per case in 16 KiB batches, directory \(root)")
+        print("StorageBench: \(totalBytes >> 20) MiB per case in 16 KiB batches, directory \(root), PartitionLog engine \(engine)")
         print(String(repeating: "-", count: 96))
         let mb = Double(totalBytes) / 1_000_000
 
@@ -252,6 +254,7 @@ import PetrelStorage
     /// 64 concurrent appenders of 16 KiB batches through `PartitionLog`, spread over `partitions`.
     static func partitionLogAppend(directory: String, partitions: Int, durable: Bool) async throws -> Double {
         var config = LogManagerConfig(logDirs: [directory])
+        config.ioEngine = engine
         config.defaultLogConfig.durableAcks = durable
         config.defaultLogConfig.segmentIndexBytes = partitions > 1 ? 64 * 1024 : config.defaultLogConfig.segmentIndexBytes
         let manager = try LogManager(config: config, logger: logger)
