@@ -5,15 +5,25 @@ import PetrelProtocol
 import PetrelStorage
 
 /// Storage throughput, each figure beside a `dd`/`cat` reference measured in the same run and the same
-/// directory. Usage: StorageBench [directory] (default: a fresh directory under /tmp).
+/// directory, then the open targets: 10,000 partitions opened after a clean shutdown (time, RSS) and
+/// recovery after kill -9 with 1 GiB unflushed. Usage: StorageBench [directory] (default: a fresh
+/// directory under /tmp). The open and crash cases run in child processes (this executable, started
+/// with `--open <dir>` or `--append-unflushed <dir> <bytes>`), so RSS and page state are their own.
 @main struct StorageBench {
     static let batchBytes = 16 * 1024
     static let totalBytes = 128 * 1024 * 1024
     static let logger = Logger(label: "storage-bench") { _ in SwiftLogNoOpLogHandler() }
+    /// `log.io.engine` of the PartitionLog cases: `PETREL_IO_ENGINE=sync` compares the pwritev fallback.
+    static let engine = getenv("PETREL_IO_ENGINE").flatMap { IOEngine(rawValue: String(cString: $0)) } ?? .ioUring
 
     static func main() async throws {
-        let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : makeTemporaryDirectory()
-        print("StorageBench: \(totalBytes >> 20) MiB per case in 16 KiB batches, directory \(root)")
+        let arguments = CommandLine.arguments
+        if arguments.count == 3 && arguments[1] == "--open" { return try await openChild(directory: arguments[2]) }
+        if arguments.count == 4 && arguments[1] == "--append-unflushed", let bytes = Int(arguments[3]) {
+            return try await appendUnflushedChild(directory: arguments[2], bytes: bytes)
+        }
+        let root = arguments.count > 1 ? arguments[1] : makeTemporaryDirectory()
+        print("StorageBench: \(totalBytes >> 20) MiB per case in 16 KiB batches, directory \(root), PartitionLog engine \(engine)")
         print(String(repeating: "-", count: 96))
         let mb = Double(totalBytes) / 1_000_000
 
@@ -39,7 +49,124 @@ import PetrelStorage
         let (sendfileSeconds, bytes) = try await sendfileRead(directory: root + "/plog1")
         let cat = shell("cat \(root)/plog1/bench-0/*.log > /dev/null")
         report("read back via sendfile to /dev/null", Double(bytes) / 1_000_000 / sendfileSeconds, "cat > /dev/null", Double(bytes) / 1_000_000 / cat)
+
+        let created = try await createPartitions(directory: root + "/open10k", count: 10_000)
+        let open = try spawnSelf(["--open", root + "/open10k"], until: "OPEN")
+        print("open 10,000 partitions after a clean shutdown: \(open.line.dropFirst(5))   (targets < 2 s, RSS < 200 MB; "
+            + "creating them took \(twoDecimals(created)) s)")
+
+        let gibibyte = 1 << 30
+        let child = try spawnSelf(["--append-unflushed", root + "/crash", String(gibibyte)], until: "DONE")
+        kill(child.pid, SIGKILL)
+        var status: CInt = 0
+        waitpid(child.pid, &status, 0)
+        let recovered = try spawnSelf(["--open", root + "/crash"], until: "OPEN")
+        print("open after kill -9 with 1 GiB unflushed: \(recovered.line.dropFirst(5))   (target < 3 s)")
         _ = shell("rm -rf '\(root)'")
+    }
+
+    /// Creates `count` partitions holding one small batch each, then shuts down cleanly. Returns seconds.
+    static func createPartitions(directory: String, count: Int) async throws -> Double {
+        let start = now()
+        let manager = try LogManager(config: LogManagerConfig(logDirs: [directory]), logger: logger)
+        let batch = makeBatch(ByteBuffer(repeating: 7, count: 1024))
+        for partition in 0..<count {
+            let log = try manager.createLog(topic: "open", partition: Int32(partition))
+            _ = try await log.appendAsLeader(batch, leaderEpoch: 0, now: 0, durable: false)
+        }
+        try await manager.shutdown()
+        return now() - start
+    }
+
+    /// Child: opens every log under `directory` and prints `OPEN <seconds> <RSS>`, then shuts down.
+    static func openChild(directory: String) async throws {
+        let start = now()
+        let manager = try LogManager(config: LogManagerConfig(logDirs: [directory]), logger: logger)
+        let elapsed = now() - start
+        let logs = manager.allLogs
+        let endOffsets = logs.reduce(Int64(0)) { $0 + $1.logEndOffset }
+        print("OPEN \(twoDecimals(elapsed)) s, RSS \(residentMegabytes()) MB, \(logs.count) logs, "
+            + "\(endOffsets) offsets")
+        fflush(nil)
+        try await manager.shutdown()
+    }
+
+    /// Child: appends `bytes` of 16 KiB batches to one partition without any fdatasync (durable: false,
+    /// no flush policy), prints `DONE` once every write completed, then waits to be killed.
+    static func appendUnflushedChild(directory: String, bytes: Int) async throws {
+        let manager = try LogManager(config: LogManagerConfig(logDirs: [directory]), logger: logger)
+        let log = try manager.createLog(topic: "crash", partition: 0)
+        let batch = makeBatch(randomBatchPayload())
+        let perAppender = bytes / batchBytes / 64
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    for _ in 0..<perAppender { _ = try await log.appendAsLeader(batch, leaderEpoch: 0, now: 0, durable: false) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        print("DONE \(log.logEndOffset) recoveryPoint \(log.recoveryPoint)")
+        fflush(nil)
+        while true { pause() }
+    }
+
+    /// VmRSS of this process in MB, from /proc/self/status.
+    static func residentMegabytes() -> Int {
+        guard let file = fopen("/proc/self/status", "r") else { return -1 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("VmRSS:") {
+                let kilobytes = Int(text.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+                return kilobytes / 1000
+            }
+        }
+        return -1
+    }
+
+    /// Starts this executable with `arguments` and reads its stdout until a line starting with `prefix`.
+    static func spawnSelf(_ arguments: [String], until prefix: String) throws -> (pid: pid_t, line: String) {
+        var fds: [CInt] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw BenchError("pipe: \(errno)") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        let executable = "/proc/self/exe"
+        var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, &argv, environ)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else { throw BenchError("posix_spawn: \(spawned)") }
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BenchError("child \(arguments) exited before printing \(prefix)") }
+            pending += chunk[0..<n]
+            while let newline = pending.firstIndex(of: 10) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                if line.hasPrefix(prefix) {
+                    if prefix == "OPEN" {
+                        var status: CInt = 0
+                        waitpid(pid, &status, 0)
+                    }
+                    return (pid, line)
+                }
+            }
+        }
+    }
+
+    struct BenchError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
     }
 
     static func report(_ name: String, _ value: Double, _ reference: String, _ referenceValue: Double) {
@@ -51,6 +178,10 @@ import PetrelStorage
     static func format(_ value: Double) -> String {
         let text = String(Int(value.rounded()))
         return String(repeating: " ", count: max(0, 6 - text.count)) + text
+    }
+
+    static func twoDecimals(_ value: Double) -> String {
+        String((value * 100).rounded() / 100)
     }
 
     static func now() -> Double {
@@ -123,6 +254,7 @@ import PetrelStorage
     /// 64 concurrent appenders of 16 KiB batches through `PartitionLog`, spread over `partitions`.
     static func partitionLogAppend(directory: String, partitions: Int, durable: Bool) async throws -> Double {
         var config = LogManagerConfig(logDirs: [directory])
+        config.ioEngine = engine
         config.defaultLogConfig.durableAcks = durable
         config.defaultLogConfig.segmentIndexBytes = partitions > 1 ? 64 * 1024 : config.defaultLogConfig.segmentIndexBytes
         let manager = try LogManager(config: config, logger: logger)

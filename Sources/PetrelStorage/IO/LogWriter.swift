@@ -2,14 +2,32 @@ import Glibc
 import Logging
 import NIOCore
 
-/// The storage I/O thread: the one owner of the `URing`.
+/// What the I/O thread needs from a ring: `URing`, or a test double that completes writes in any order.
+protocol WriteRing: AnyObject {
+    var engine: IOEngine { get }
+    /// Readable while completions wait to be reaped (the thread polls it beside its wake-up fd).
+    var eventFD: CInt { get }
+    var inFlight: Int { get }
+    func submit(_ writes: [RingWrite]) throws(IOErrno)
+    func reap(timeoutMilliseconds: Int32) throws(IOErrno) -> [RingCompletion]
+}
+
+extension URing: WriteRing {}
+
+/// The storage I/O thread: the one owner of the ring.
 ///
 /// Appenders of any partition, on any thread, `enqueue` writes; the thread takes everything queued
-/// so far as one round, merges the writes of each segment file into one vectored write (they are
-/// contiguous: offsets are assigned under the partition lock), links one fdatasync per file when any
-/// write in it asked for durability, submits the whole round with one `submit`, waits for every
-/// completion and then calls the completion handlers. Writes queued meanwhile form the next round:
-/// that is the group commit. One fdatasync per file covers every batch written to it in the round.
+/// so far as one round, merges the contiguous writes of each segment file into one vectored write and
+/// submits the round with one `submit`. Rounds are pipelined: up to `maxRoundsInFlight` are in the
+/// kernel at once, and completions are handed out as they arrive.
+///
+/// Durability rule (what `PartitionLog` relies on): a request with `sync` completes only after an
+/// fdatasync of its file that started after every write to that file enqueued before it (its own
+/// included) had completed. Unlinked ring operations may run in any order, so the thread keeps, per
+/// file, the writes in flight and the requests waiting for a sync: when a file has nothing in flight
+/// the sync is linked to the round's write (IOSQE_IO_LINK, one round trip); otherwise the write goes
+/// out alone and one pure fdatasync is issued once every earlier write of the file has completed,
+/// covering every request then waiting (group commit). A file has at most one fdatasync in flight.
 final class LogWriter: Sendable {
     struct Request: Sendable {
         var file: SegmentFileHandle
@@ -24,34 +42,48 @@ final class LogWriter: Sendable {
     private struct Queue {
         var requests: [Request] = []
         var stopping = false
-        var running = false
+        /// The thread is blocked and wants a wake-up on the next enqueue.
+        var sleeping = false
     }
+
+    /// Rounds submitted but not completed, at most; more requests wait in the queue and join a later round.
+    static let maxRoundsInFlight = 4
 
     let engine: IOEngine
     private let queue = Locked(Queue())
     private let counters = Locked(IOStatistics())
-    /// Pipe the thread sleeps on while the queue is empty ([read, write]).
+    /// Pipe the thread polls while it waits for work ([read, write]).
     private let wake: [CInt]
-    /// Pipe the thread writes to when it has drained everything after `shutdown`.
+    /// Pipe the thread writes to when it has drained everything after `shutdown` ([read, write]).
     private let finished: [CInt]
 
-    init(engine requested: IOEngine, logger: Logger, simulateUnavailable: Bool = false) throws(IOErrno) {
-        // The ring is created here (so a failure is reported to the caller) and then handed to the thread,
-        // its only user from then on.
-        nonisolated(unsafe) let ring = try URing(
-            entries: 1024, engine: requested, logger: logger, simulateUnavailable: simulateUnavailable)
+    convenience init(engine requested: IOEngine, logger: Logger, simulateUnavailable: Bool = false) throws(IOErrno) {
+        let ring = try URing(entries: 1024, engine: requested, logger: logger, simulateUnavailable: simulateUnavailable)
+        try self.init(ring: ring, logger: logger)
+    }
+
+    /// Starts the thread on `ring`, which from then on belongs to that thread alone.
+    init(ring: any WriteRing, logger: Logger) throws(IOErrno) {
+        nonisolated(unsafe) let ring = ring
         engine = ring.engine
         var fds: [CInt] = [-1, -1, -1, -1]
         guard pipe(&fds) == 0 else { throw IOErrno(errno) }
         let second = fds.withUnsafeMutableBufferPointer { pipe($0.baseAddress! + 2) }
-        guard second == 0 else { throw IOErrno(errno) }
+        guard second == 0 else {
+            let error = IOErrno(errno)
+            close(fds[0])
+            close(fds[1])
+            throw error
+        }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // Neither side of the wake pipe blocks: a full pipe already means "wake up".
+        for fd in fds[0...1] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         wake = [fds[0], fds[1]]
         finished = [fds[2], fds[3]]
-        queue.withLock { $0.running = true }
         let logger = logger
         startThread { [self] in
-            run(ring: ring, logger: logger)
+            var thread = WriterThread(ring: ring, logger: logger)
+            run(&thread)
         }
     }
 
@@ -66,16 +98,18 @@ final class LogWriter: Sendable {
     }
 
     func enqueue(_ requests: [Request]) {
-        let accepted = queue.withLock { queue -> Bool in
-            guard !queue.stopping else { return false }
+        let (accepted, wakeThread) = queue.withLock { queue -> (Bool, Bool) in
+            guard !queue.stopping else { return (false, false) }
             queue.requests.append(contentsOf: requests)
-            return true
+            let sleeping = queue.sleeping
+            queue.sleeping = false
+            return (true, sleeping)
         }
         guard accepted else {
             for request in requests { request.completion(.failure(IOErrno(ESHUTDOWN))) }
             return
         }
-        signal(wake[1])
+        if wakeThread { signal(wake[1]) }
     }
 
     /// Finishes the queued writes and stops the thread. Further enqueues fail with ESHUTDOWN.
@@ -91,99 +125,253 @@ final class LogWriter: Sendable {
         while read(finished[0], &byte, 1) < 0 && errno == EINTR {}
     }
 
-    private func run(ring: URing, logger: Logger) {
-        while true {
-            let (round, stop) = queue.withLock { queue -> ([Request], Bool) in
-                let taken = queue.requests
-                queue.requests.removeAll(keepingCapacity: true)
-                return (taken, queue.stopping)
-            }
-            if round.isEmpty {
-                if stop { break }
-                var drain = [UInt8](repeating: 0, count: 64)
-                _ = read(wake[0], &drain, drain.count)
-                continue
-            }
-            var rest = round[...]
-            while !rest.isEmpty {
-                rest = runRound(rest, ring: ring, logger: logger)
-            }
-        }
-        signal(finished[1])
-    }
-
     private func signal(_ fd: CInt) {
         var byte: UInt8 = 1
         _ = write(fd, &byte, 1)
     }
 
-    /// Submits as many requests as form one consistent round (writes to one file contiguous); returns
-    /// the requests left for the next round.
-    private func runRound(_ requests: ArraySlice<Request>, ring: URing, logger: Logger) -> ArraySlice<Request> {
-        var writes: [RingWrite] = []
-        var members: [[Request]] = []
-        var ends: [Int64] = []
-        var opForFD: [CInt: Int] = [:]
-        var consumed = requests.startIndex
-        for request in requests {
-            if let op = opForFD[request.file.fd] {
-                if let bytes = request.bytes {
-                    guard request.position == ends[op] else { break }  // not contiguous: next round
-                    writes[op].buffers.append(bytes)
-                    ends[op] += Int64(bytes.readableBytes)
-                }
-                writes[op].sync = writes[op].sync || request.sync
-                members[op].append(request)
-            } else {
-                opForFD[request.file.fd] = writes.count
-                let bytes = request.bytes.map { [$0] } ?? []
-                writes.append(RingWrite(
-                    fd: request.file.fd, offset: request.position, buffers: bytes, sync: request.sync,
-                    id: UInt64(writes.count)))
-                members.append([request])
-                ends.append(request.position + Int64(request.bytes?.readableBytes ?? 0))
+    private func run(_ thread: inout WriterThread) {
+        while true {
+            let room = thread.roundsInFlight < Self.maxRoundsInFlight
+            let (round, stopping) = queue.withLock { queue -> ([Request], Bool) in
+                queue.sleeping = false
+                guard room else { return ([], queue.stopping) }
+                let taken = queue.requests
+                queue.requests.removeAll(keepingCapacity: true)
+                return (taken, queue.stopping)
             }
-            consumed += 1
+            if !round.isEmpty {
+                let counts = thread.submitRound(round)
+                counters.withLock { counters in
+                    counters.rounds += 1
+                    counters.requests += round.count
+                    counters.fileWrites += counts.writes
+                    counters.fdatasyncs += counts.syncs
+                }
+            }
+            let syncs = thread.reapAvailable()
+            if syncs > 0 { counters.withLock { $0.fdatasyncs += syncs } }
+            if !round.isEmpty || syncs > 0 || thread.reapedAny { continue }
+            if stopping && thread.isIdle && queue.withLock({ $0.requests.isEmpty }) { break }
+            // Nothing to do until a completion arrives or (when there is room) a request is queued.
+            let block = queue.withLock { queue -> Bool in
+                if room && !queue.requests.isEmpty { return false }
+                queue.sleeping = room
+                return true
+            }
+            guard block else { continue }
+            var fds = [pollfd(fd: thread.ring.eventFD, events: Int16(POLLIN), revents: 0)]
+            if room || thread.isIdle { fds.append(pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)) }
+            _ = poll(&fds, nfds_t(fds.count), -1)
+            var drain = [UInt8](repeating: 0, count: 64)
+            _ = read(wake[0], &drain, drain.count)
         }
-        counters.withLock { counters in
-            counters.rounds += 1
-            counters.requests += consumed - requests.startIndex
-            counters.fileWrites += writes.count
-            counters.fdatasyncs += writes.filter(\.sync).count
+        signal(finished[1])
+    }
+}
+
+/// The I/O thread's own state: the ring and, per segment file, what is in flight.
+private struct WriterThread {
+    /// The requests of one ring operation (one file, one round) and how they complete.
+    struct Operation {
+        var file: SegmentFileHandle
+        var requests: [LogWriter.Request]
+        /// Sequence number of the write among its file's writes; nil for a pure fdatasync.
+        var writeSequence: UInt64?
+        /// An fdatasync is part of the operation (linked, or a pure sync).
+        var syncs: Bool
+        var round: UInt64?
+    }
+
+    /// One segment file with work in flight.
+    struct FileState {
+        var file: SegmentFileHandle
+        var nextWriteSequence: UInt64 = 0
+        /// Writes submitted and not completed.
+        var writesInFlight: Set<UInt64> = []
+        var syncInFlight = false
+        /// Requests whose write completed (or that are pure flushes) waiting for an fdatasync that starts
+        /// after every write up to `barrier` (exclusive) completed.
+        var waiting: [(barrier: UInt64, request: LogWriter.Request)] = []
+
+        var isIdle: Bool { writesInFlight.isEmpty && !syncInFlight && waiting.isEmpty }
+    }
+
+    let ring: any WriteRing
+    let logger: Logger
+    var files: [CInt: FileState] = [:]
+    var operations: [UInt64: Operation] = [:]
+    var nextOperationID: UInt64 = 0
+    var nextRound: UInt64 = 0
+    /// Operations still in flight per submitted round.
+    var roundRemaining: [UInt64: Int] = [:]
+    var roundsInFlight: Int { roundRemaining.count }
+    /// The last `reapAvailable` handed out at least one completion.
+    var reapedAny = false
+
+    init(ring: any WriteRing, logger: Logger) {
+        self.ring = ring
+        self.logger = logger
+    }
+
+    var isIdle: Bool { operations.isEmpty && files.isEmpty }
+
+    /// Builds and submits one round; returns how many vectored writes and fdatasyncs it carried.
+    mutating func submitRound(_ requests: [LogWriter.Request]) -> (writes: Int, syncs: Int) {
+        // Group contiguous writes per file, keeping each file's requests in queue order. A pure flush
+        // joins the file's current group; a write that does not continue it starts a new one.
+        struct Group {
+            var file: SegmentFileHandle
+            var position: Int64
+            var end: Int64
+            var buffers: [ByteBuffer] = []
+            var requests: [LogWriter.Request] = []
         }
-        var results = [Result<Void, IOErrno>?](repeating: nil, count: writes.count)
+        var groups: [Group] = []
+        var current: [CInt: Int] = [:]
+        for request in requests {
+            let fd = request.file.fd
+            var index = current[fd] ?? groups.count
+            if request.bytes != nil, index < groups.count, !groups[index].buffers.isEmpty,
+                groups[index].end != request.position
+            {
+                index = groups.count
+            }
+            if index == groups.count {
+                groups.append(Group(file: request.file, position: request.position, end: request.position))
+                current[fd] = index
+            }
+            if let bytes = request.bytes {
+                if groups[index].buffers.isEmpty {
+                    groups[index].position = request.position
+                    groups[index].end = request.position
+                }
+                groups[index].buffers.append(bytes)
+                groups[index].end += Int64(bytes.readableBytes)
+            }
+            groups[index].requests.append(request)
+        }
+
+        let round = nextRound
+        nextRound += 1
+        var writes: [RingWrite] = []
+        var syncCount = 0
+        for group in groups {
+            let fd = group.file.fd
+            var state = files[fd] ?? FileState(file: group.file)
+            let wantsSync = group.requests.contains(where: \.sync)
+            let canLink = wantsSync && state.isIdle
+            var writeSequence: UInt64?
+            if !group.buffers.isEmpty {
+                writeSequence = state.nextWriteSequence
+                state.nextWriteSequence += 1
+                state.writesInFlight.insert(writeSequence!)
+            }
+            if canLink { state.syncInFlight = true }
+            if !canLink && writeSequence == nil {
+                // A pure flush behind writes in flight: it waits for them, then shares the next fdatasync.
+                for request in group.requests { state.waiting.append((state.nextWriteSequence, request)) }
+                files[fd] = state
+                continue
+            }
+            files[fd] = state
+            let id = nextOperationID
+            nextOperationID += 1
+            operations[id] = Operation(
+                file: group.file, requests: group.requests, writeSequence: writeSequence, syncs: canLink, round: round)
+            writes.append(RingWrite(fd: fd, offset: group.position, buffers: group.buffers, sync: canLink, id: id))
+            if canLink { syncCount += 1 }
+        }
+        if !writes.isEmpty { roundRemaining[round] = writes.count }
+        submit(writes)
+        return (writes.filter { !$0.buffers.isEmpty }.count, syncCount)
+    }
+
+    /// Submits `writes`; the ones the ring did not take complete at once with the submission error.
+    private mutating func submit(_ writes: [RingWrite]) {
+        guard !writes.isEmpty else { return }
+        let inFlightBefore = ring.inFlight
         do {
             try ring.submit(writes)
         } catch {
             logger.error("log write submission failed", metadata: ["petrel_errno": "\(error)"])
-            for index in results.indices { results[index] = .failure(error) }
+            // The ring took a prefix (each taken write still completes); the rest never will.
+            let queued = max(0, ring.inFlight - inFlightBefore)
+            for write in writes.dropFirst(queued) { complete(write.id, .failure(error)) }
         }
+    }
+
+    /// Reaps every completion available without blocking, completes its requests and issues the
+    /// fdatasyncs that became possible. Returns the number of fdatasyncs issued.
+    mutating func reapAvailable() -> Int {
+        reapedAny = false
+        var value: UInt64 = 0
+        _ = read(ring.eventFD, &value, 8)
         while ring.inFlight > 0 {
+            let completions: [RingCompletion]
             do {
-                for completion in try ring.reap(timeoutMilliseconds: -1) {
-                    results[Int(completion.id)] = completion.result.map { _ in () }
-                }
+                completions = try ring.reap(timeoutMilliseconds: 0)
             } catch {
                 logger.error("log write completion failed", metadata: ["petrel_errno": "\(error)"])
                 break
             }
+            if completions.isEmpty { break }
+            reapedAny = true
+            for completion in completions { complete(completion.id, completion.result.map { _ in () }) }
         }
-        for (index, group) in members.enumerated() {
-            let result = results[index] ?? .failure(IOErrno(EIO))
-            for request in group { request.completion(result) }
+        return issueSyncs()
+    }
+
+    private mutating func complete(_ id: UInt64, _ result: Result<Void, IOErrno>) {
+        guard let operation = operations.removeValue(forKey: id) else { return }
+        if let round = operation.round, let left = roundRemaining[round] {
+            roundRemaining[round] = left > 1 ? left - 1 : nil
         }
-        return requests[consumed...]
+        let fd = operation.file.fd
+        var state = files[fd] ?? FileState(file: operation.file)
+        if let sequence = operation.writeSequence { state.writesInFlight.remove(sequence) }
+        if operation.syncs { state.syncInFlight = false }
+        var done: [LogWriter.Request] = []
+        for request in operation.requests {
+            if request.sync && !operation.syncs, case .success = result, let sequence = operation.writeSequence {
+                state.waiting.append((sequence + 1, request))
+            } else {
+                done.append(request)
+            }
+        }
+        files[fd] = state.isIdle ? nil : state
+        for request in done { request.completion(result) }
+    }
+
+    /// One pure fdatasync per file whose waiting requests' earlier writes have all completed.
+    private mutating func issueSyncs() -> Int {
+        var writes: [RingWrite] = []
+        for (fd, state) in files where !state.syncInFlight && !state.waiting.isEmpty {
+            var state = state
+            let oldestWrite = state.writesInFlight.min() ?? UInt64.max
+            let ready = state.waiting.filter { $0.barrier <= oldestWrite }
+            guard !ready.isEmpty else { continue }
+            state.waiting.removeAll { $0.barrier <= oldestWrite }
+            state.syncInFlight = true
+            files[fd] = state
+            let id = nextOperationID
+            nextOperationID += 1
+            operations[id] = Operation(file: state.file, requests: ready.map(\.request), writeSequence: nil, syncs: true, round: nil)
+            writes.append(RingWrite(fd: fd, offset: 0, buffers: [], sync: true, id: id))
+        }
+        submit(writes)
+        return writes.count
     }
 }
 
 /// What the I/O thread has done so far: how well group commit batches.
 public struct IOStatistics: Sendable, Hashable {
-    /// Ring submissions (one per round).
+    /// Rounds submitted (queue takes).
     public var rounds = 0
     /// Appends and flushes carried by those rounds.
     public var requests = 0
     /// Vectored writes (one per file per round).
     public var fileWrites = 0
-    /// fdatasyncs linked to them.
+    /// fdatasyncs issued, linked to a write or on their own.
     public var fdatasyncs = 0
 }

@@ -5,20 +5,23 @@ import Glibc
 /// Entries are appended in order; the file is trimmed to the used entries when the segment stops
 /// being active (roll, close). After an unclean stop the preallocated zero tail is recognised and
 /// dropped on open; `OffsetIndex`/`TimeIndex` then check ordering and the segment rebuilds on doubt.
+///
+/// No descriptor stays open: the mapping outlives it, and the file is reopened by path only to resize
+/// or fdatasync it. With 10,000 partitions this keeps the broker at one fd per segment (its `.log`).
 final class MappedIndexFile {
-    let path: String
+    private(set) var path: String
     let entrySize: Int
     private(set) var entries: Int
     private(set) var capacity: Int
-    private var fd: CInt
     private var base: UnsafeMutableRawPointer?
     private var mappedBytes: Int
 
     init(path: String, entrySize: Int, maxBytes: Int) throws(LogError) {
         self.path = path
         self.entrySize = entrySize
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LogError(.storage, "open \(path): \(IOErrno(errno))") }
+        defer { close(fd) }
         var info = stat()
         fstat(fd, &info)
         let existing = Int(info.st_size) / entrySize
@@ -26,13 +29,20 @@ final class MappedIndexFile {
         capacity = 0
         mappedBytes = 0
         base = nil
-        try map(capacity: max(existing, maxBytes / entrySize))
+        try map(capacity: max(existing, maxBytes / entrySize), fd: fd)
         entries = usedEntries(upTo: existing)
     }
 
     deinit {
         unmap()
-        close(fd)
+    }
+
+    /// Runs `body` with a descriptor of the file, opened for the call.
+    private func withDescriptor<T>(_ body: (CInt) throws(LogError) -> T) throws(LogError) -> T {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw LogError(.storage, "open \(path): \(IOErrno(errno))") }
+        defer { close(fd) }
+        return try body(fd)
     }
 
     /// Entries before the zero-filled preallocated tail: one backwards pass over 8-byte words (an
@@ -47,6 +57,10 @@ final class MappedIndexFile {
     }
 
     private func map(capacity newCapacity: Int) throws(LogError) {
+        try withDescriptor { fd throws(LogError) in try map(capacity: newCapacity, fd: fd) }
+    }
+
+    private func map(capacity newCapacity: Int, fd: CInt) throws(LogError) {
         unmap()
         capacity = newCapacity
         let bytes = newCapacity * entrySize
@@ -99,7 +113,8 @@ final class MappedIndexFile {
 
     func flush() {
         if let base, mappedBytes > 0 { msync(base, mappedBytes, MS_SYNC) }
-        fdatasync(fd)
+        // The size set by the last resize is metadata that msync does not cover.
+        _ = try? withDescriptor { fd throws(LogError) in fdatasync(fd) }
     }
 
     func deleteFile() {
@@ -107,7 +122,7 @@ final class MappedIndexFile {
     }
 
     func rename(to newPath: String) {
-        Glibc.rename(path, newPath)
+        if Glibc.rename(path, newPath) == 0 { path = newPath }
     }
 }
 

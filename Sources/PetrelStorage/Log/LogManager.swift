@@ -92,8 +92,10 @@ public final class LogManager: Sendable {
         let key = OffsetCheckpointFile.Key(topic: topic, partition: partition)
         return try logs.withLock { logs throws(LogError) -> PartitionLog in
             if let existing = logs[key] { return existing }
-            let counts = Dictionary(grouping: logs.values, by: { $0.logDirectory.path }).mapValues(\.count)
-            guard let directory = logDirectories.filter({ !$0.isOffline }).min(by: { counts[$0.path, default: 0] < counts[$1.path, default: 0] })
+            let online = logDirectories.filter { !$0.isOffline }
+            // Counting is O(partitions): skip it when there is no choice (creating 10,000 logs stays linear).
+            let counts = online.count > 1 ? Dictionary(grouping: logs.values, by: { $0.logDirectory.path }).mapValues(\.count) : [:]
+            guard let directory = online.min(by: { counts[$0.path, default: 0] < counts[$1.path, default: 0] })
             else { throw LogError(.logDirOffline, "no online log dir for \(topic)-\(partition)") }
             let log = try PartitionLog(
                 topic: topic, partition: partition, logDirectory: directory, config: overrides ?? config.defaultLogConfig,

@@ -55,6 +55,12 @@ public final class PartitionLog: Sendable {
         var recoveryPoint: Int64
         var pending: [Pending] = []
         var flushes: [Flush] = []
+        /// Recovery-point advances that wait for an earlier flush (see `advanceRecoveryPoint`), by id.
+        var deferredRecoveryPoints: [(id: UInt64, offset: Int64)] = []
+        /// Written appends not yet answered, in offset order: a durable one waits until `recoveryPoint`
+        /// reaches `durableEnd` (its fdatasync is done but an older segment's flush may not be), and
+        /// every later one waits behind it.
+        var writtenAppends: [(durableEnd: Int64?, completion: AppendCompletion, info: AppendInfo)] = []
         var nextID: UInt64 = 0
         var producers = ProducerStateManager()
         var durableWaiters: [(endOffset: Int64, continuation: CheckedContinuation<Result<Void, LogError>, Never>)] = []
@@ -387,10 +393,8 @@ public final class PartitionLog: Sendable {
                 pending.segment.size = max(pending.segment.size, pending.endPosition)
                 state.logEndOffset = pending.info.lastOffset + 1
                 state.unflushedRecords += pending.records
-                // The I/O thread runs one round at a time, so this write's fdatasync ran after every
-                // earlier write of the partition had completed (rolled segments were flushed on roll).
-                if pending.sync { state.recoveryPoint = max(state.recoveryPoint, state.logEndOffset) }
-                wakeups.appends.append((pending.completion, .success(pending.info)))
+                if pending.sync { advanceRecoveryPoint(&state, id: pending.id, to: state.logEndOffset) }
+                state.writtenAppends.append((pending.sync ? state.logEndOffset : nil, pending.completion, pending.info))
                 completed += 1
             }
             state.pending.removeFirst(min(completed, state.pending.count))
@@ -406,8 +410,9 @@ public final class PartitionLog: Sendable {
         logger.error("log write failed; log dir goes offline", metadata: [
             "petrel_partition": "\(topic)-\(partition)", "petrel_errno": "\(error)",
         ])
-        for pending in state.pending[first...] { wakeups.appends.append((pending.completion, .failure(failure))) }
         state.failure = failure
+        releaseWrittenAppends(&state, wakeups: &wakeups)
+        for pending in state.pending[first...] { wakeups.appends.append((pending.completion, .failure(failure))) }
         logDirectory.markOffline("\(failure)")
         let end = state.logEndOffset
         while state.segments.count > 1 && state.active.baseOffset > end {
@@ -443,6 +448,7 @@ public final class PartitionLog: Sendable {
                 let covered =
                     state.pending.contains { $0.sync && $0.info.lastOffset >= endOffset - 1 }
                     || state.flushes.contains { $0.coversOffset >= endOffset }
+                    || state.deferredRecoveryPoints.contains { $0.offset >= endOffset }
                 if !covered { requestFlush(&state, files: filesAboveRecoveryPoint(state), coversOffset: state.nextOffset) }
                 return nil
             }
@@ -455,7 +461,25 @@ public final class PartitionLog: Sendable {
         config.durableAcks ? state.recoveryPoint : state.logEndOffset
     }
 
+    /// Answers written appends in offset order, each durable one once the recovery point covers it; after
+    /// a failure the ones still held fail too (their durability can no longer be promised).
+    private func releaseWrittenAppends(_ state: inout State, wakeups: inout Wakeups) {
+        var released = 0
+        for append in state.writtenAppends {
+            if let failure = state.failure {
+                wakeups.appends.append((append.completion, .failure(failure)))
+            } else if let durableEnd = append.durableEnd, durableEnd > state.recoveryPoint {
+                break
+            } else {
+                wakeups.appends.append((append.completion, .success(append.info)))
+            }
+            released += 1
+        }
+        state.writtenAppends.removeFirst(released)
+    }
+
     private func releaseWaiters(_ state: inout State, wakeups: inout Wakeups) {
+        releaseWrittenAppends(&state, wakeups: &wakeups)
         let durable = durableOffset(state)
         let failure = state.failure
         state.durableWaiters.removeAll { waiter in
@@ -472,6 +496,20 @@ public final class PartitionLog: Sendable {
         if state.pending.isEmpty && state.flushes.isEmpty {
             wakeups.idle += state.idleWaiters
             state.idleWaiters.removeAll()
+        }
+    }
+
+    /// Moves `recoveryPoint` to `offset` once the fdatasync of request `id` (an append or a flush) is done.
+    ///
+    /// The writer guarantees that the fdatasync covered every earlier write to *its* file. Earlier writes
+    /// to older segment files are covered by the flushes queued before it (every roll queues one for the
+    /// rolled segment); with pipelined rounds those may still be in flight, so the advance waits until no
+    /// flush with a smaller id is outstanding. Advances are thus applied in request order.
+    private func advanceRecoveryPoint(_ state: inout State, id: UInt64, to offset: Int64) {
+        if state.flushes.contains(where: { $0.id < id }) {
+            state.deferredRecoveryPoints.append((id, offset))
+        } else {
+            state.recoveryPoint = max(state.recoveryPoint, offset)
         }
     }
 
@@ -504,8 +542,17 @@ public final class PartitionLog: Sendable {
             }
             guard state.flushes[slot].remaining == 0 else { return }
             let flush = state.flushes.remove(at: slot)
-            if !flush.failed {
-                state.recoveryPoint = max(state.recoveryPoint, min(flush.coversOffset, state.logEndOffset))
+            if flush.failed {
+                // Later advances counted on this flush for the older files.
+                state.deferredRecoveryPoints.removeAll { $0.id > flush.id }
+            } else {
+                advanceRecoveryPoint(&state, id: flush.id, to: min(flush.coversOffset, state.logEndOffset))
+            }
+            let earliestFlush = state.flushes.map(\.id).min() ?? UInt64.max
+            state.deferredRecoveryPoints.removeAll { mark in
+                guard mark.id < earliestFlush else { return false }
+                state.recoveryPoint = max(state.recoveryPoint, mark.offset)
+                return true
             }
             releaseWaiters(&state, wakeups: &wakeups)
         }
