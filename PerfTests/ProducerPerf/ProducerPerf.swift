@@ -59,6 +59,9 @@ struct ProducerPerf: AsyncParsableCommand {
                 if !Task.isCancelled { emit(stats.window()) }
             }
         }
+        // Options read once: ArgumentParser's property wrappers cost more than a send.
+        let (numRecords, throughput, maxOutstanding) = (numRecords, throughput, maxOutstanding)
+        let record = ProducerRecord(topic: topic, value: payload)
         let start = ContinuousClock.now
         for i in 0..<numRecords {
             if throughput > 0 {
@@ -66,10 +69,9 @@ struct ProducerPerf: AsyncParsableCommand {
                 if due > .now { try await Task.sleep(until: due, clock: .continuous) }
             }
             // Like the Java producer's buffer.memory: block while too many records are outstanding.
-            while stats.outstanding >= maxOutstanding { try await Task.sleep(for: .milliseconds(1)) }
-            stats.sent()
+            while !stats.reserve(below: maxOutstanding) { try await Task.sleep(for: .milliseconds(1)) }
             let sentAt = ContinuousClock.now
-            try await producer.send(ProducerRecord(topic: topic, value: payload)) { result in
+            try await producer.send(record) { result in
                 stats.record(latency: ContinuousClock.now - sentAt, failed: (try? result.get()) == nil)
             }
         }
@@ -100,11 +102,13 @@ final class Stats: Sendable {
         self.recordSize = recordSize
     }
 
-    /// Records handed to the producer and not yet reported.
-    var outstanding: Int { state.withLock { $0.outstanding } }
-
-    func sent() {
-        state.withLock { $0.outstanding += 1 }
+    /// Counts one more record outstanding, unless `limit` are already; false means wait.
+    func reserve(below limit: Int) -> Bool {
+        state.withLock {
+            guard $0.outstanding < limit else { return false }
+            $0.outstanding += 1
+            return true
+        }
     }
 
     func record(latency: Duration, failed: Bool) {

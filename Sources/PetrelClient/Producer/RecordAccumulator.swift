@@ -5,12 +5,15 @@ protocol AccumulatedRecord {
 }
 
 /// The producer's batching state machine: records per partition, grouped into batches closed by
-/// `batch.size` or `linger.ms`, handed to the sender at most one in flight per partition.
+/// `batch.size` or `linger.ms`, handed to the sender in order, several per partition in flight.
 ///
-/// One batch in flight per partition keeps the partition's order (and the idempotent producer's
-/// sequence numbers) intact across retries without reordering logic: a failed batch goes back to the
-/// head of its partition's queue and is sent again before anything behind it. Pure value: time comes
-/// in as `now`, and the driver sleeps until `nextWakeup()`.
+/// Ordering across retries (what the idempotent producer's sequence numbers need): batches are drained
+/// oldest first and numbered by `sendOrder` when first sent. A batch that comes back for a retry is put
+/// back in the queue in `sendOrder` position; if later batches of its partition are still in flight,
+/// the partition sends nothing more until all of them have come back (they fail with
+/// OUT_OF_ORDER_SEQUENCE_NUMBER behind the failed one, and are put back too), then resends from the
+/// oldest on. This is the Java client's rule (retried batches go first, in sequence order). Pure
+/// value: time comes in as `now`, and the driver sleeps until `nextWakeup()`.
 struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     struct Batch {
         var partition: TopicPartition
@@ -20,6 +23,8 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         var createdAt: ContinuousClock.Instant
         /// Assigned when the batch is first drained (idempotent producer); reused by every retry.
         var baseSequence: Int32?
+        /// The batch's rank among all batches drained, assigned when first drained; orders retries.
+        var sendOrder: Int?
         var attempts = 0
         /// A retried batch is not sent again before this instant (`retry.backoff.ms`).
         var notBefore: ContinuousClock.Instant?
@@ -32,7 +37,12 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     let linger: Duration
     private var open: [TopicPartition: Batch] = [:]
     private var closed: [TopicPartition: [Batch]] = [:]
-    private var inFlight: Set<TopicPartition> = []
+    /// `sendOrder` of each partition's batches sent and not yet answered, oldest first.
+    private var inFlight: [TopicPartition: [Int]] = [:]
+    /// Partitions with a batch put back while later ones were in flight: nothing is sent from them until
+    /// those have come back.
+    private var resyncing: Set<TopicPartition> = []
+    private var drained = 0
     /// While set, open batches are ready at once (`flush()`, close).
     var flushing = false
 
@@ -77,41 +87,95 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         return result
     }
 
-    /// The batches to send now: per partition without a batch in flight, its oldest closed batch, or
-    /// its open batch once `linger` has passed (or when flushing). Marks those partitions in flight.
-    mutating func drain(now: ContinuousClock.Instant) -> [Batch] {
+    /// The batches to send now, at most one per partition (one Produce request's worth): a partition's
+    /// oldest queued batch, or its open batch once `linger` has passed (or when flushing). Partitions
+    /// for which `canSend` is false (their broker has enough requests in flight) and resyncing partitions
+    /// with batches in flight are skipped. The batches returned count as in flight.
+    mutating func drain(now: ContinuousClock.Instant, canSend: (TopicPartition) -> Bool) -> [Batch] {
         var ready: [Batch] = []
-        for partition in Set(open.keys).union(closed.keys).sorted() where !inFlight.contains(partition) {
+        for partition in Set(open.keys).union(closed.keys).sorted() where !isBlocked(partition) && canSend(partition) {
+            var batch: Batch
             if var queue = closed[partition], let head = queue.first {
                 if let notBefore = head.notBefore, notBefore > now { continue }
                 queue.removeFirst()
                 closed[partition] = queue.isEmpty ? nil : queue
-                ready.append(head)
-            } else if let batch = open[partition], flushing || batch.createdAt + linger <= now
-                || batch.estimatedBytes >= batchSize
+                batch = head
+            } else if let candidate = open[partition], flushing || candidate.createdAt + linger <= now
+                || candidate.estimatedBytes >= batchSize
             {
                 open[partition] = nil
-                ready.append(batch)
+                batch = candidate
             } else {
                 continue
             }
-            inFlight.insert(partition)
+            if batch.sendOrder == nil {
+                batch.sendOrder = drained
+                drained += 1
+            }
+            inFlight[partition, default: []].append(batch.sendOrder ?? 0)
+            ready.append(batch)
         }
         return ready
     }
 
-    /// The batch of `partition` was acknowledged (or failed for good): its partition may send again.
-    mutating func completed(_ partition: TopicPartition) {
-        inFlight.remove(partition)
+    private func isBlocked(_ partition: TopicPartition) -> Bool {
+        resyncing.contains(partition) && inFlight[partition] != nil
     }
 
-    /// Puts a failed batch back at the head of its partition's queue, not to be sent before `notBefore`.
+    /// `batch` was acknowledged (or failed for good): it no longer counts as in flight.
+    mutating func completed(_ batch: Batch) {
+        removeInFlight(batch)
+    }
+
+    /// Puts a sent batch back in its partition's queue, in send order, not to be sent again before
+    /// `notBefore`. Batches of the partition sent after it and still in flight hold the partition until
+    /// they are back.
     mutating func retry(_ batch: Batch, notBefore: ContinuousClock.Instant) {
         var batch = batch
         batch.attempts += 1
         batch.notBefore = notBefore
-        closed[batch.partition, default: []].insert(batch, at: 0)
-        inFlight.remove(batch.partition)
+        removeInFlight(batch)
+        if inFlight[batch.partition] != nil { resyncing.insert(batch.partition) }
+        var queue = closed[batch.partition] ?? []
+        let order = batch.sendOrder ?? Int.max
+        let position = queue.firstIndex { ($0.sendOrder ?? Int.max) > order } ?? queue.endIndex
+        queue.insert(batch, at: position)
+        closed[batch.partition] = queue
+    }
+
+    private mutating func removeInFlight(_ batch: Batch) {
+        guard var orders = inFlight[batch.partition], let index = orders.firstIndex(of: batch.sendOrder ?? -1) else { return }
+        orders.remove(at: index)
+        if orders.isEmpty {
+            inFlight[batch.partition] = nil
+            resyncing.remove(batch.partition)
+        } else {
+            inFlight[batch.partition] = orders
+        }
+    }
+
+    /// Whether a batch of `batch`'s partition sent before it is still in flight or waiting for a retry:
+    /// then an OUT_OF_ORDER_SEQUENCE_NUMBER for `batch` only means that one has not been written yet.
+    func hasEarlierOutstanding(than batch: Batch) -> Bool {
+        guard let order = batch.sendOrder else { return false }
+        if inFlight[batch.partition]?.contains(where: { $0 < order }) == true { return true }
+        return closed[batch.partition]?.contains { ($0.sendOrder ?? Int.max) < order } == true
+    }
+
+    /// Removes and returns the batches not in flight that were created before `cutoff`
+    /// (`delivery.timeout.ms` expired while they waited for a connection or a leader).
+    mutating func expire(createdBefore cutoff: ContinuousClock.Instant) -> [Batch] {
+        var expired: [Batch] = []
+        for (partition, queue) in closed where queue.contains(where: { $0.createdAt < cutoff }) {
+            expired += queue.filter { $0.createdAt < cutoff }
+            let kept = queue.filter { $0.createdAt >= cutoff }
+            closed[partition] = kept.isEmpty ? nil : kept
+        }
+        for (partition, batch) in open where batch.createdAt < cutoff {
+            expired.append(batch)
+            open[partition] = nil
+        }
+        return expired
     }
 
     /// Removes and returns every batch not in flight (used to fail them when the producer closes).
@@ -122,15 +186,16 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         return all
     }
 
-    /// The earliest instant at which `drain` could return something it cannot return now; nil when
-    /// only an append or a completion can make progress.
-    func nextWakeup(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+    /// The earliest instant at which `drain` could return something it cannot return now because of
+    /// time (a retry backoff or a linger); nil when only an append, a completion or a new connection can
+    /// make progress. Partitions `canSend` refuses are left to the completion that frees them.
+    func nextWakeup(now: ContinuousClock.Instant, canSend: (TopicPartition) -> Bool) -> ContinuousClock.Instant? {
         var earliest: ContinuousClock.Instant?
         func consider(_ instant: ContinuousClock.Instant) { earliest = min(earliest ?? instant, instant) }
-        for (partition, queue) in closed where !inFlight.contains(partition) {
+        for (partition, queue) in closed where !isBlocked(partition) && canSend(partition) {
             if let head = queue.first { consider(head.notBefore ?? now) }
         }
-        for (partition, batch) in open where !inFlight.contains(partition) && closed[partition] == nil {
+        for (partition, batch) in open where closed[partition] == nil && !isBlocked(partition) && canSend(partition) {
             consider(batch.createdAt + linger)
         }
         return earliest
