@@ -18,18 +18,9 @@ import Synchronization
 ///
 /// RPCs: Metadata, InitProducerId, Produce.
 public actor KafkaProducer {
-    /// Where a record's delivery report goes: a waiting `send`, or a callback.
-    enum Delivery: Sendable {
-        case waiting(CheckedContinuation<RecordMetadata, any Error>)
-        case callback(@Sendable (Result<RecordMetadata, any Error>) -> Void)
-
-        func report(_ result: Result<RecordMetadata, any Error>) {
-            switch self {
-            case .waiting(let continuation): continuation.resume(with: result)
-            case .callback(let callback): callback(result)
-            }
-        }
-    }
+    /// Where a record's delivery report goes: the callback of `send(_:onDelivery:)`, or one resuming a
+    /// waiting `send`. A plain closure: copying it per record costs one retain.
+    typealias Delivery = @Sendable (Result<RecordMetadata, any Error>) -> Void
 
     /// A record in a batch: only what goes into the record batch (topic and partition are the batch's).
     struct PendingRecord: AccumulatedRecord {
@@ -49,7 +40,9 @@ public actor KafkaProducer {
     /// Records `send` handed over that the actor has not taken yet.
     struct Intake: Sendable {
         struct Handed: Sendable {
-            var record: ProducerRecord
+            var topic: String
+            /// The partition the caller chose, if any.
+            var partition: Int32?
             var pending: PendingRecord
             var delivery: Delivery
         }
@@ -102,7 +95,7 @@ public actor KafkaProducer {
     public nonisolated func send(_ record: ProducerRecord) async throws -> RecordMetadata {
         try await withCheckedThrowingContinuation { continuation in
             do {
-                try hand(record, .waiting(continuation))
+                try hand(record) { continuation.resume(with: $0) }
             } catch {
                 continuation.resume(throwing: error)
             }
@@ -116,11 +109,11 @@ public actor KafkaProducer {
     public nonisolated func send(
         _ record: ProducerRecord, onDelivery: @escaping @Sendable (Result<RecordMetadata, any Error>) -> Void
     ) async throws {
-        try hand(record, .callback(onDelivery))
+        try hand(record, onDelivery)
     }
 
     /// Checks the record's size and queues it in `intake`, scheduling the actor to take it when no one is.
-    private nonisolated func hand(_ record: ProducerRecord, _ delivery: Delivery) throws(KafkaClientError) {
+    private nonisolated func hand(_ record: ProducerRecord, _ delivery: @escaping Delivery) throws(KafkaClientError) {
         let size = PendingRecord.estimatedSize(of: record)
         guard size + RecordAccumulator<PendingRecord, Delivery>.batchOverhead <= configuration.maxRequestSize else {
             throw .broker(.messageTooLarge, "record of \(size) bytes > max.request.size")
@@ -128,7 +121,7 @@ public actor KafkaProducer {
         let pending = PendingRecord(
             key: record.key, value: record.value, headers: record.headers,
             timestamp: record.timestamp ?? WallClock.nowMilliseconds(), estimatedSize: size)
-        let handed = Intake.Handed(record: record, pending: pending, delivery: delivery)
+        let handed = Intake.Handed(topic: record.topic, partition: record.partition, pending: pending, delivery: delivery)
         let schedule = try intake.withLock { intake throws(KafkaClientError) -> Bool in
             if intake.closed { throw .closed("producer closed") }
             intake.records.append(handed)
@@ -155,13 +148,13 @@ public actor KafkaProducer {
             var openedBatch = false
             for handed in taken {
                 do {
-                    var placed = try placement(of: handed.record)
+                    var placed = try placement(of: handed)
                     if placed == nil {
-                        try await learnPlacement(of: handed.record.topic)
-                        placed = try placement(of: handed.record)
+                        try await learnPlacement(of: handed.topic)
+                        placed = try placement(of: handed)
                     }
                     guard let (partition, count) = placed else {
-                        throw KafkaClientError.broker(.unknownTopicOrPartition, handed.record.topic)
+                        throw KafkaClientError.broker(.unknownTopicOrPartition, handed.topic)
                     }
                     let result = accumulator.append(handed.pending, completion: handed.delivery, to: partition, now: now)
                     if result.closedBatch {
@@ -170,7 +163,7 @@ public actor KafkaProducer {
                     closedBatch = closedBatch || result.closedBatch
                     openedBatch = openedBatch || result.openedBatch
                 } catch {
-                    handed.delivery.report(.failure(error))
+                    handed.delivery(.failure(error))
                 }
             }
             if closedBatch || accumulator.flushing {
@@ -184,7 +177,7 @@ public actor KafkaProducer {
 
     /// The record's partition and its topic's partition count, or nil while the producer id or the
     /// topic's partition count is unknown (`learnPlacement` fetches them).
-    private func placement(of record: ProducerRecord) throws(KafkaClientError) -> (TopicPartition, Int32)? {
+    private func placement(of record: Intake.Handed) throws(KafkaClientError) -> (TopicPartition, Int32)? {
         guard !idempotent || producerID >= 0, let count = metadata?.partitionCount(of: record.topic) else { return nil }
         if let chosen = record.partition {
             guard chosen >= 0 && chosen < count else {
@@ -192,7 +185,7 @@ public actor KafkaProducer {
             }
             return (TopicPartition(topic: record.topic, partition: chosen), count)
         }
-        let partition = partitioner.partition(topic: record.topic, key: record.key, partitionCount: count)
+        let partition = partitioner.partition(topic: record.topic, key: record.pending.key, partitionCount: count)
         return (TopicPartition(topic: record.topic, partition: partition), count)
     }
 
@@ -525,7 +518,7 @@ public actor KafkaProducer {
 
     private func deliver(_ batch: Batch, baseOffset: Int64, logAppendTime: Int64) {
         for (index, (pending, delivery)) in zip(batch.records, batch.completions).enumerated() {
-            delivery.report(
+            delivery(
                 .success(RecordMetadata(
                     topic: batch.partition.topic, partition: batch.partition.partition,
                     offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
@@ -534,7 +527,7 @@ public actor KafkaProducer {
     }
 
     private func fail(_ batch: Batch, _ error: any Error) {
-        for delivery in batch.completions { delivery.report(.failure(error)) }
+        for delivery in batch.completions { delivery(.failure(error)) }
     }
 
     private func retryOrFail(_ batches: [Batch], _ error: any Error) {

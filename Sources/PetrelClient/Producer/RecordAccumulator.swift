@@ -72,12 +72,12 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         if let existing = open.removeValue(forKey: partition) {
             batch = existing
         } else {
-            batch = Batch(partition: partition, createdAt: now)
+            batch = newBatch(for: partition, sizedFor: record, now: now)
             result.openedBatch = true
         }
         if batch.estimatedBytes + record.estimatedSize > batchSize, !batch.records.isEmpty {
             closed[partition, default: []].append(batch)
-            batch = Batch(partition: partition, createdAt: now)
+            batch = newBatch(for: partition, sizedFor: record, now: now)
             result = AppendResult(closedBatch: true, openedBatch: true)
         }
         batch.records.append(record)
@@ -85,6 +85,16 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         batch.estimatedBytes += record.estimatedSize
         open[partition] = batch
         return result
+    }
+
+    /// An empty batch with room for as many records like `record` as `batch.size` holds (at most
+    /// 16,384), so filling it does not grow its arrays step by step.
+    private func newBatch(for partition: TopicPartition, sizedFor record: Record, now: ContinuousClock.Instant) -> Batch {
+        var batch = Batch(partition: partition, createdAt: now)
+        let expected = min(16_384, max(1, (batchSize - Self.batchOverhead) / max(1, record.estimatedSize)))
+        batch.records.reserveCapacity(expected)
+        batch.completions.reserveCapacity(expected)
+        return batch
     }
 
     /// The batches to send now, at most one per partition (one Produce request's worth): a partition's
