@@ -36,6 +36,10 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     let batchSize: Int
     let linger: Duration
     private var open: [TopicPartition: Batch] = [:]
+    /// The open batch appended to last, kept out of `open` (whose keys never include its partition):
+    /// the sticky partitioner sends runs of records to one partition, and each then skips two
+    /// dictionary operations. Every other mutation first puts it back (`settle()`).
+    private var hot: Batch?
     private var closed: [TopicPartition: [Batch]] = [:]
     /// `sendOrder` of each partition's batches sent and not yet answered, oldest first.
     private var inFlight: [TopicPartition: [Int]] = [:]
@@ -67,9 +71,11 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         -> AppendResult
     {
         var result = AppendResult()
-        // Taken out of the dictionary while it grows, so appending does not copy its arrays.
+        // Moved out of storage while it grows, so appending does not copy its arrays.
         var batch: Batch
-        if let existing = open.removeValue(forKey: partition) {
+        if hot?.partition == partition, let current = hot.take() {
+            batch = current
+        } else if let existing = { settle(); return open.removeValue(forKey: partition) }() {
             batch = existing
         } else {
             batch = newBatch(for: partition, sizedFor: record, now: now)
@@ -83,7 +89,7 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         batch.records.append(record)
         batch.completions.append(completion)
         batch.estimatedBytes += record.estimatedSize
-        open[partition] = batch
+        hot = batch
         return result
     }
 
@@ -102,6 +108,7 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     /// for which `canSend` is false (their broker has enough requests in flight) and resyncing partitions
     /// with batches in flight are skipped. The batches returned count as in flight.
     mutating func drain(now: ContinuousClock.Instant, canSend: (TopicPartition) -> Bool) -> [Batch] {
+        settle()
         var ready: [Batch] = []
         for partition in Set(open.keys).union(closed.keys).sorted() where !isBlocked(partition) && canSend(partition) {
             var batch: Batch
@@ -175,6 +182,7 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     /// Removes and returns the batches not in flight that were created before `cutoff`
     /// (`delivery.timeout.ms` expired while they waited for a connection or a leader).
     mutating func expire(createdBefore cutoff: ContinuousClock.Instant) -> [Batch] {
+        settle()
         var expired: [Batch] = []
         for (partition, queue) in closed where queue.contains(where: { $0.createdAt < cutoff }) {
             expired += queue.filter { $0.createdAt < cutoff }
@@ -188,14 +196,6 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         return expired
     }
 
-    /// Removes and returns every batch not in flight (used to fail them when the producer closes).
-    mutating func removeAll() -> [Batch] {
-        let all = closed.values.flatMap { $0 } + open.values
-        closed = [:]
-        open = [:]
-        return all
-    }
-
     /// The earliest instant at which `drain` could return something it cannot return now because of
     /// time (a retry backoff or a linger); nil when only an append, a completion or a new connection can
     /// make progress. Partitions `canSend` refuses are left to the completion that frees them.
@@ -205,12 +205,19 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         for (partition, queue) in closed where !isBlocked(partition) && canSend(partition) {
             if let head = queue.first { consider(head.notBefore ?? now) }
         }
-        for (partition, batch) in open where closed[partition] == nil && !isBlocked(partition) && canSend(partition) {
-            consider(batch.createdAt + linger)
+        for batch in open.values + [hot].compactMap({ $0 }) {
+            if closed[batch.partition] == nil && !isBlocked(batch.partition) && canSend(batch.partition) {
+                consider(batch.createdAt + linger)
+            }
         }
         return earliest
     }
 
     /// True when nothing is buffered or in flight (`flush()` is done).
-    var isIdle: Bool { open.isEmpty && closed.isEmpty && inFlight.isEmpty }
+    var isIdle: Bool { hot == nil && open.isEmpty && closed.isEmpty && inFlight.isEmpty }
+
+    /// Puts the hot batch back into `open`.
+    private mutating func settle() {
+        if let batch = hot.take() { open[batch.partition] = batch }
+    }
 }
