@@ -23,7 +23,7 @@ public actor KafkaProducer {
     typealias Delivery = @Sendable (Result<RecordMetadata, any Error>) -> Void
 
     /// A record in a batch: only what goes into the record batch (topic and partition are the batch's).
-    struct PendingRecord: AccumulatedRecord {
+    struct PendingRecord: AccumulatedRecord, Sendable {
         var key: [UInt8]?
         var value: [UInt8]?
         var headers: [RecordHeader]
@@ -391,40 +391,64 @@ public actor KafkaProducer {
         pump()
     }
 
-    /// Encodes `batches` into one Produce request and writes it to `leader` now (so requests leave in
-    /// sequence order); its response is handled after the previous response of that broker.
-    private func send(_ batches: [Batch], to leader: Int32) {
+    /// A Produce request encoded off the actor, and the batches it carries; those that failed to encode
+    /// (compression) are reported apart.
+    struct EncodedRequest: Sendable {
         var request = ProduceRequest()
-        request.acks = configuration.acks.rawValue
-        request.timeoutMs = Int32(clamping: configuration.client.requestTimeout.components.seconds * 1000)
-        var encoded: [Batch] = []
-        for batch in batches {
-            do {
-                var partitionData = ProduceRequest.PartitionProduceData()
-                partitionData.index = batch.partition.partition
-                partitionData.records = try encode(batch)
-                if let index = request.topicData.firstIndex(where: { $0.name == batch.partition.topic }) {
-                    request.topicData[index].partitionData.append(partitionData)
-                } else {
-                    var topicData = ProduceRequest.TopicProduceData()
-                    topicData.name = batch.partition.topic
-                    topicData.partitionData = [partitionData]
-                    request.topicData.append(topicData)
-                }
-                encoded.append(batch)
-            } catch {
-                accumulator.completed(batch)
-                fail(batch, error)
-            }
+        var batches: [Batch] = []
+        var failed: [(Batch, any Error)] = []
+    }
+
+    /// Requests to one broker being encoded: numbered when started, written strictly in that order.
+    struct EncodingQueue {
+        var started = 0
+        var written = 0
+        var done: [Int: EncodedRequest] = [:]
+    }
+
+    private var encoding: [Int32: EncodingQueue] = [:]
+
+    /// Starts a Produce request of `batches` to `leader`: it is encoded on another thread (compression
+    /// and record encoding are most of the producer's work), then written by `encoded` in the order the
+    /// requests were started, so each partition's batches leave in sequence order.
+    private func send(_ batches: [Batch], to leader: Int32) {
+        requestsInFlight[leader, default: 0] += 1
+        let ticket = encoding[leader, default: EncodingQueue()].started
+        encoding[leader, default: EncodingQueue()].started += 1
+        let (producerID, producerEpoch) = idempotent ? (producerID, producerEpoch) : (-1, -1)
+        let configuration = configuration
+        Task.detached {
+            let request = Self.encode(batches, configuration: configuration, producerID: producerID, producerEpoch: producerEpoch)
+            await self.encoded(request, ticket: ticket, to: leader)
         }
-        guard !encoded.isEmpty, let connection = connections[leader] else {
-            for batch in encoded { accumulator.retry(batch, notBefore: .now) }
+    }
+
+    /// Writes every encoded request of `leader` whose predecessors are written; the response of each is
+    /// handled after the previous response of that broker.
+    private func encoded(_ request: EncodedRequest, ticket: Int, to leader: Int32) {
+        encoding[leader, default: EncodingQueue()].done[ticket] = request
+        while let queue = encoding[leader], let next = queue.done[queue.written] {
+            encoding[leader]?.done[queue.written] = nil
+            encoding[leader]?.written += 1
+            write(next, to: leader)
+        }
+        pump()
+    }
+
+    private func write(_ encoded: EncodedRequest, to leader: Int32) {
+        for (batch, error) in encoded.failed {
+            accumulator.completed(batch)
+            fail(batch, error)
+        }
+        guard !encoded.batches.isEmpty, let connection = connections[leader] else {
+            requestsInFlight[leader, default: 1] -= 1
+            for batch in encoded.batches { accumulator.retry(batch, notBefore: .now) }
             return
         }
         let outcome: @Sendable () async -> Result<ProduceResponse?, KafkaClientError>
         do throws(KafkaClientError) {
             if configuration.acks == .none {
-                let written = try connection.startWithoutResponse(request)
+                let written = try connection.startWithoutResponse(encoded.request)
                 outcome = {
                     do {
                         try await written.get()
@@ -434,7 +458,7 @@ public actor KafkaProducer {
                     }
                 }
             } else {
-                let inFlight = try connection.start(request)
+                let inFlight = try connection.start(encoded.request)
                 outcome = {
                     do throws(KafkaClientError) {
                         return .success(try await inFlight.response())
@@ -444,15 +468,15 @@ public actor KafkaProducer {
                 }
             }
         } catch {
-            retryOrFail(encoded, error)
+            requestsInFlight[leader, default: 1] -= 1
+            retryOrFail(encoded.batches, error)
             return
         }
-        requestsInFlight[leader, default: 0] += 1
         let previous = lastResponse[leader]
         lastResponse[leader] = Task {
             let result = await outcome()
             await previous?.value
-            self.handle(result, for: encoded, from: leader)
+            self.handle(result, for: encoded.batches, from: leader)
         }
     }
 
@@ -493,11 +517,42 @@ public actor KafkaProducer {
         pump()
     }
 
-    /// The batch's records as one record batch v2, compressed, with the producer id and sequence.
-    private func encode(_ batch: Batch) throws -> ByteBuffer {
+    /// One Produce request holding each batch's records as a record batch v2, compressed, with the
+    /// producer id and sequence. Touches no actor state: it runs on whichever thread is free.
+    private static func encode(
+        _ batches: [Batch], configuration: ProducerConfiguration, producerID: Int64, producerEpoch: Int16
+    ) -> EncodedRequest {
+        var encoded = EncodedRequest()
+        encoded.request.acks = configuration.acks.rawValue
+        encoded.request.timeoutMs = Int32(clamping: configuration.client.requestTimeout.components.seconds * 1000)
+        for batch in batches {
+            do {
+                var partitionData = ProduceRequest.PartitionProduceData()
+                partitionData.index = batch.partition.partition
+                partitionData.records = try encode(
+                    batch, compression: configuration.compression, producerID: producerID, producerEpoch: producerEpoch)
+                if let index = encoded.request.topicData.firstIndex(where: { $0.name == batch.partition.topic }) {
+                    encoded.request.topicData[index].partitionData.append(partitionData)
+                } else {
+                    var topicData = ProduceRequest.TopicProduceData()
+                    topicData.name = batch.partition.topic
+                    topicData.partitionData = [partitionData]
+                    encoded.request.topicData.append(topicData)
+                }
+                encoded.batches.append(batch)
+            } catch {
+                encoded.failed.append((batch, error))
+            }
+        }
+        return encoded
+    }
+
+    private static func encode(
+        _ batch: Batch, compression: CompressionCodec, producerID: Int64, producerEpoch: Int16
+    ) throws -> ByteBuffer {
         var builder = RecordBatchBuilder(
-            compression: configuration.compression, producerId: idempotent ? producerID : -1,
-            producerEpoch: idempotent ? producerEpoch : -1, baseSequence: batch.baseSequence ?? -1)
+            compression: compression, producerId: producerID, producerEpoch: producerEpoch,
+            baseSequence: batch.baseSequence ?? -1)
         // Keys and values are copied into one buffer, then sliced: one allocation per batch, not per record.
         // Every byte is written before the first slice is taken, so the slices never force a copy.
         var slab = ByteBufferAllocator().buffer(capacity: batch.estimatedBytes)

@@ -221,3 +221,5 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         if let batch = hot.take() { open[batch.partition] = batch }
     }
 }
+
+extension RecordAccumulator.Batch: Sendable where Record: Sendable, Completion: Sendable {}
