@@ -80,6 +80,9 @@ public actor KafkaProducer {
     private var lastResponse: [Int32: Task<Void, Never>] = [:]
     private var scheduledWakeup: ContinuousClock.Instant?
     private var flushWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Delivery reports not dispatched yet, and the dispatched ones still running (`dispatchReports`).
+    private var reports: [@Sendable () -> Void] = []
+    private var reporting: Task<Void, Never>?
 
     /// A producer with its own connections, or sharing `client`'s.
     public init(configuration: ProducerConfiguration, client: KafkaClient? = nil) throws(KafkaClientError) {
@@ -146,11 +149,16 @@ public actor KafkaProducer {
             let now = ContinuousClock.now
             var closedBatch = false
             var openedBatch = false
+            // Where the previous unkeyed record without a chosen partition went: the next one of that topic
+            // goes there too until a batch closes (the sticky partitioner's rule), without asking it again.
+            var sticky: (TopicPartition, Int32)?
             for handed in taken {
+                let unpinned = handed.partition == nil && handed.pending.key == nil
                 do {
-                    var placed = try placement(of: handed)
+                    var placed = unpinned && sticky?.0.topic == handed.topic ? sticky : try placement(of: handed)
                     if placed == nil {
                         try await learnPlacement(of: handed.topic)
+                        sticky = nil
                         placed = try placement(of: handed)
                     }
                     guard let (partition, count) = placed else {
@@ -159,6 +167,9 @@ public actor KafkaProducer {
                     let result = accumulator.append(handed.pending, completion: handed.delivery, to: partition, now: now)
                     if result.closedBatch {
                         partitioner.batchClosed(topic: partition.topic, partition: partition.partition, partitionCount: count)
+                        sticky = nil
+                    } else if unpinned {
+                        sticky = (partition, count)
                     }
                     closedBatch = closedBatch || result.closedBatch
                     openedBatch = openedBatch || result.openedBatch
@@ -212,6 +223,7 @@ public actor KafkaProducer {
             await withCheckedContinuation { flushWaiters.append($0) }
         }
         accumulator.flushing = false
+        await reporting?.value
     }
 
     /// Flushes, then closes the connections (when the producer owns them). Sends from now on fail.
@@ -306,6 +318,7 @@ public actor KafkaProducer {
             }
         }
         scheduleWakeup()
+        dispatchReports()
         resumeFlushWaitersIfIdle()
     }
 
@@ -572,17 +585,35 @@ public actor KafkaProducer {
     }
 
     private func deliver(_ batch: Batch, baseOffset: Int64, logAppendTime: Int64) {
-        for (index, (pending, delivery)) in zip(batch.records, batch.completions).enumerated() {
-            delivery(
-                .success(RecordMetadata(
-                    topic: batch.partition.topic, partition: batch.partition.partition,
-                    offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
-                    timestamp: logAppendTime >= 0 ? logAppendTime : pending.timestamp)))
+        reports.append {
+            for (index, (pending, delivery)) in zip(batch.records, batch.completions).enumerated() {
+                delivery(
+                    .success(RecordMetadata(
+                        topic: batch.partition.topic, partition: batch.partition.partition,
+                        offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
+                        timestamp: logAppendTime >= 0 ? logAppendTime : pending.timestamp)))
+            }
         }
     }
 
     private func fail(_ batch: Batch, _ error: any Error) {
-        for delivery in batch.completions { delivery(.failure(error)) }
+        reports.append {
+            for delivery in batch.completions { delivery(.failure(error)) }
+        }
+    }
+
+    /// Runs the delivery reports decided since the last call off the actor (the callbacks are the
+    /// caller's code, and a record's report costs about as much as taking it in), after the reports
+    /// dispatched before them: a partition's reports keep their order.
+    private func dispatchReports() {
+        guard !reports.isEmpty else { return }
+        let batch = reports
+        reports = []
+        let previous = reporting
+        reporting = Task.detached {
+            await previous?.value
+            for report in batch { report() }
+        }
     }
 
     private func retryOrFail(_ batches: [Batch], _ error: any Error) {
