@@ -11,13 +11,17 @@ queue.buffering.max.messages 1000000: producer-perf gets `--enable-idempotence f
 --max-outstanding 1000000` for the matched row, and one more row with idempotence on (the Java default with
 acks=all), which loadgen has no counterpart for.
 
-Usage: client_bench.py BUILD_DIR [--quick] [--partitions N] [--acks 1,all]
+Each figure is the median of --repeat runs (default 3), the two clients taking turns, because one run on a
+shared 2-core machine is noisy.
+
+Usage: client_bench.py BUILD_DIR [--quick] [--partitions N] [--acks 1,all] [--repeat N]
 BUILD_DIR holds release builds of petrel, producer-perf and consumer-perf.
 """
 import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -57,6 +61,10 @@ def consumer_perf(build, port, topic, num):
     return float(fields[5]), None
 
 
+def median(values):
+    return statistics.median(values) if values else None
+
+
 def row(label, reference, swift, error):
     ratio = f"{swift / reference:.2f}x" if swift and reference else "-"
     print(f"{label:34} {reference or 0:>14,.0f} {swift or 0:>14,.0f} {ratio:>7} {load_average():>6.2f}", flush=True)
@@ -70,6 +78,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a tenth of the records")
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--acks", default="1,all")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     work = tempfile.mkdtemp(prefix="petrel-client-bench-")
@@ -83,20 +92,40 @@ def main():
                 reference_topic, swift_topic = f"rd-{size}-{acks}", f"swift-{size}-{acks}"
                 for topic in (reference_topic, swift_topic, swift_topic + "-idem"):
                     create_topic(port, topic, args.partitions)
-                produced = run(loadgen, ["produce", f"127.0.0.1:{port}", reference_topic, str(num), str(size), acks,
-                                         "none", LINGER_MS])
-                reference = float(produced["records_per_sec"]) if "records_per_sec" in produced else None
-                swift, error = producer_perf(args.build, port, swift_topic, num, size, acks, idempotent=False)
-                row(f"produce {size} B acks={acks}", reference, swift, error or produced.get("error"))
+                variants = [False, True] if acks == "all" else [False]
+                references, swifts, errors = [], {v: [] for v in variants}, []
+                for _ in range(args.repeat):
+                    produced = run(loadgen, ["produce", f"127.0.0.1:{port}", reference_topic, str(num), str(size),
+                                             acks, "none", LINGER_MS])
+                    if "records_per_sec" in produced:
+                        references.append(float(produced["records_per_sec"]))
+                    else:
+                        errors.append(produced.get("error"))
+                    for idempotent in variants:
+                        topic = swift_topic + ("-idem" if idempotent else "")
+                        swift, error = producer_perf(args.build, port, topic, num, size, acks, idempotent)
+                        if swift:
+                            swifts[idempotent].append(swift)
+                        else:
+                            errors.append(error)
+                reference = median(references)
+                row(f"produce {size} B acks={acks}", reference, median(swifts[False]), "; ".join(map(str, errors)))
                 if acks == "all":
-                    swift, error = producer_perf(args.build, port, swift_topic + "-idem", num, size, acks,
-                                                 idempotent=True)
-                    row(f"produce {size} B acks=all idempotent", reference, swift, error)
+                    row(f"produce {size} B acks=all idempotent", reference, median(swifts[True]), None)
             # Both consumers read the topic loadgen filled last: the same records, already in the page cache.
-            consumed = run(loadgen, ["consume", f"127.0.0.1:{port}", reference_topic, str(num)])
-            reference = float(consumed["records_per_sec"]) if "records_per_sec" in consumed else None
-            swift, error = consumer_perf(args.build, port, reference_topic, num)
-            row(f"consume {size} B", reference, swift, error or consumed.get("error"))
+            references, swifts, errors = [], [], []
+            for _ in range(args.repeat):
+                consumed = run(loadgen, ["consume", f"127.0.0.1:{port}", reference_topic, str(num)])
+                if "records_per_sec" in consumed:
+                    references.append(float(consumed["records_per_sec"]))
+                else:
+                    errors.append(consumed.get("error"))
+                swift, error = consumer_perf(args.build, port, reference_topic, num)
+                if swift:
+                    swifts.append(swift)
+                else:
+                    errors.append(error)
+            row(f"consume {size} B", median(references), median(swifts), "; ".join(map(str, errors)))
     finally:
         broker.terminate()
         try:
