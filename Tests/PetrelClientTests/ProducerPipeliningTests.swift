@@ -50,7 +50,8 @@ extension ClientComponentTests {
     @Test func pipelinedBatchesKeepPartitionOrderAndArriveExactlyOnce() async throws {
         let broker = try await FakeBroker.start()
         broker.createTopic("pipelined", partitions: 3)
-        broker.state.withLock { $0.produceResponseDelay = .milliseconds(20) }
+        // Long enough that the client has written its next requests before the first answer, however slow the machine.
+        broker.state.withLock { $0.produceResponseDelay = .milliseconds(100) }
         let reports = try await sendPipelined(broker, topic: "pipelined", partitions: 3, count: 300)
         let mostInFlight = broker.state.withLock { $0.mostHeldProduceResponses }
         #expect(mostInFlight > 1)
@@ -64,7 +65,7 @@ extension ClientComponentTests {
         let broker = try await FakeBroker.start()
         broker.createTopic("midfail", partitions: 2)
         broker.state.withLock {
-            $0.produceResponseDelay = .milliseconds(20)
+            $0.produceResponseDelay = .milliseconds(100)
             // The second request fails: the requests already pipelined behind it hit a sequence gap.
             $0.produceFaults = [.none, .notLeaderOrFollower]
         }
