@@ -9,7 +9,7 @@ import PetrelProtocol
 /// batches and, under read_committed, batches of aborted transactions are skipped but still advance
 /// the position. A truncated batch at the end (the broker cut at `max.partition.fetch.bytes`) ends the
 /// parse without error; the next fetch starts there.
-struct FetchedBatches: Sendable {
+struct FetchedBatches {
     struct AbortedTransaction: Hashable, Sendable {
         var producerID: Int64
         var firstOffset: Int64

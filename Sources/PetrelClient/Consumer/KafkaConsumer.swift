@@ -224,7 +224,6 @@ public actor KafkaConsumer {
             return all
         }
         let topicNames = Dictionary(metadata.topics.values.map { ($0.topicID, $0.name) }, uniquingKeysWith: { a, _ in a })
-        var fetched: [(TopicPartition, FetchResponse.PartitionData)] = []
         for (_, result) in responses {
             switch result {
             case .failure(let error):
@@ -235,46 +234,11 @@ public actor KafkaConsumer {
                 for topic in response.responses {
                     let name = topic.topic.isEmpty ? (topicNames[topic.topicID] ?? "") : topic.topic
                     for partitionData in topic.partitions {
-                        fetched.append((TopicPartition(topic: name, partition: partitionData.partitionIndex), partitionData))
+                        let partition = TopicPartition(topic: name, partition: partitionData.partitionIndex)
+                        try await handle(partitionData, of: partition, fetchedFrom: fetchedFrom[partition])
                     }
                 }
             }
-        }
-        let parsed = await parse(fetched, from: fetchedFrom)
-        for (partition, data) in fetched {
-            try await handle(data, of: partition, fetchedFrom: fetchedFrom[partition], parsed: parsed[partition])
-        }
-    }
-
-    /// Parses each partition's records on its own task, so the partitions of a fetch are parsed on all
-    /// cores at once (parsing is most of the consumer's work); `handle` applies the results in order.
-    private func parse(
-        _ fetched: [(TopicPartition, FetchResponse.PartitionData)], from fetchedFrom: [TopicPartition: Int64]
-    ) async -> [TopicPartition: Result<FetchedBatches, KafkaClientError>] {
-        let readCommitted = configuration.isolationLevel == .readCommitted
-        let checkCRCs = configuration.checkCRCs
-        let maxDecompressedBytes = Int(configuration.fetchMaxBytes) * 4
-        return await withTaskGroup(of: (TopicPartition, Result<FetchedBatches, KafkaClientError>).self) { group in
-            for (partition, data) in fetched {
-                guard data.errorCode == KafkaErrorCode.none.rawValue, let records = data.records, records.readableBytes > 0,
-                    let position = fetchedFrom[partition]
-                else { continue }
-                let aborted = (data.abortedTransactions ?? []).map {
-                    FetchedBatches.AbortedTransaction(producerID: $0.producerID, firstOffset: $0.firstOffset)
-                }
-                group.addTask { @concurrent in
-                    let result = Result { () throws(KafkaClientError) -> FetchedBatches in
-                        try FetchedBatches(
-                            topic: partition.topic, partition: partition.partition, records: records, position: position,
-                            readCommitted: readCommitted, abortedTransactions: aborted, checkCRCs: checkCRCs,
-                            maxDecompressedBytes: maxDecompressedBytes)
-                    }
-                    return (partition, result)
-                }
-            }
-            var all: [TopicPartition: Result<FetchedBatches, KafkaClientError>] = [:]
-            for await (partition, result) in group { all[partition] = result }
-            return all
         }
     }
 
@@ -305,15 +269,21 @@ public actor KafkaConsumer {
 
     /// Applies one partition's fetched data, unless the partition was revoked, reset or sought since the
     /// fetch started from `fetchedFrom` (a prefetch may span a `seek` or a rebalance).
-    private func handle(
-        _ data: FetchResponse.PartitionData, of partition: TopicPartition, fetchedFrom: Int64?,
-        parsed: Result<FetchedBatches, KafkaClientError>?
-    ) async throws(KafkaClientError) {
+    private func handle(_ data: FetchResponse.PartitionData, of partition: TopicPartition, fetchedFrom: Int64?)
+        async throws(KafkaClientError)
+    {
         guard let position = assigned[partition]?.position, position == fetchedFrom else { return }
         let code = KafkaErrorCode(rawValue: data.errorCode)
         switch code {
         case .none:
-            guard let parsed = try parsed?.get() else { return }
+            guard let records = data.records, records.readableBytes > 0 else { return }
+            let parsed = try FetchedBatches(
+                topic: partition.topic, partition: partition.partition, records: records, position: position,
+                readCommitted: configuration.isolationLevel == .readCommitted,
+                abortedTransactions: (data.abortedTransactions ?? []).map {
+                    FetchedBatches.AbortedTransaction(producerID: $0.producerID, firstOffset: $0.firstOffset)
+                },
+                checkCRCs: configuration.checkCRCs, maxDecompressedBytes: Int(configuration.fetchMaxBytes) * 4)
             buffered.append(contentsOf: parsed.records)
             assigned[partition]?.position = parsed.nextPosition
         case .offsetOutOfRange:
