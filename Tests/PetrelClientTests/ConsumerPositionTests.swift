@@ -28,34 +28,3 @@ extension ClientComponentTests {
         await broker.stop()
     }
 }
-
-extension ClientComponentTests {
-    @Test func seekRightAfterAPollStartsFromTheSoughtOffsetWhateverThePrefetchBrought() async throws {
-        let broker = try await FakeBroker.start()
-        broker.createTopic("prefetched", partitions: 1)
-        let producer = try producer(broker)
-        for batch in 0..<4 {
-            for i in 0..<10 {
-                try await producer.send(ProducerRecord(topic: "prefetched", partition: 0, value: [UInt8(batch * 10 + i)])) { _ in }
-            }
-            await producer.flush()
-        }
-        await producer.close()
-        var consumerConfiguration = ConsumerConfiguration(client: configuration(broker))
-        consumerConfiguration.maxPartitionFetchBytes = 1  // one batch per fetch
-        let consumer = KafkaConsumer(configuration: consumerConfiguration)
-        let partition = TopicPartition(topic: "prefetched", partition: 0)
-        try await consumer.assign([partition])
-        try await consumer.seek([partition], to: .earliest)
-        var first: [ConsumerRecord] = []
-        for _ in 0..<20 where first.isEmpty { first = try await consumer.poll(timeout: .milliseconds(100)) }
-        #expect(first.map(\.offset) == Array(0..<10))
-        // The next batch may be on its way already (prefetched from offset 10): it must not be delivered.
-        try await consumer.seek(partition, to: 5)
-        var records: [ConsumerRecord] = []
-        for _ in 0..<50 where records.count < 35 { records += try await consumer.poll(timeout: .milliseconds(100)) }
-        #expect(records.map(\.offset) == Array(5..<40))
-        await consumer.close()
-        await broker.stop()
-    }
-}

@@ -24,10 +24,6 @@ public actor KafkaConsumer {
     /// The assignment; each partition's position.
     var assigned: [TopicPartition: Assigned] = [:]
     private var buffered: [ConsumerRecord] = []
-    /// The fetch `poll` started for the records after the ones it returned (librdkafka's prefetch), and
-    /// the error it ended with, thrown by the next `poll`.
-    private var prefetch: Task<Void, Never>?
-    private var prefetchError: KafkaClientError?
     private var lastAutoCommit = ContinuousClock.now
     var group: GroupMembership?
     var isClosed = false
@@ -111,10 +107,6 @@ public actor KafkaConsumer {
         let deadline = ContinuousClock.now + timeout
         repeat {
             if isClosed { throw .closed("consumer closed") }
-            if let error = prefetchError {
-                prefetchError = nil
-                throw error
-            }
             if group != nil { try await ensureGroupMembership(until: deadline) }
             try await maybeAutoCommit()
             if !buffered.isEmpty { break }
@@ -124,41 +116,12 @@ public actor KafkaConsumer {
                 try? await Task.sleep(for: min(.milliseconds(100), max(remaining, .zero)))
                 continue
             }
-            if let prefetch {
-                await Self.wait(for: prefetch, atMost: remaining)
-            } else {
-                try await fetchOnce(maxWait: max(.zero, min(configuration.fetchMaxWait, remaining)))
-            }
+            try await fetchOnce(maxWait: max(.zero, min(configuration.fetchMaxWait, remaining)))
         } while buffered.isEmpty && ContinuousClock.now < deadline
         let count = min(configuration.maxPollRecords, buffered.count)
         let batch = Array(buffered.prefix(count))
         buffered.removeFirst(count)
-        if buffered.isEmpty && !batch.isEmpty && prefetch == nil { startPrefetch() }
         return batch
-    }
-
-    /// Fetches the next records while the application handles the ones just returned: the fetch and
-    /// the parsing of its response overlap with the caller's work instead of following it.
-    private func startPrefetch() {
-        prefetch = Task {
-            do throws(KafkaClientError) {
-                try await fetchOnce(maxWait: configuration.fetchMaxWait)
-            } catch {
-                prefetchError = error
-            }
-            prefetch = nil
-        }
-    }
-
-    /// Waits until `task` ends or `limit` passes, whichever is first (`poll`'s timeout holds even while
-    /// a prefetch long-polls).
-    private static func wait(for task: Task<Void, Never>, atMost limit: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await task.value }
-            group.addTask { try? await Task.sleep(for: max(limit, .zero)) }
-            await group.next()
-            group.cancelAll()
-        }
     }
 
     /// Resolves partitions without a position: the group's committed offset, else `auto.offset.reset`.
@@ -192,7 +155,6 @@ public actor KafkaConsumer {
         let topics = Array(Set(assigned.keys.map(\.topic))).sorted()
         let metadata = try await client.metadata(topics: topics)
         var byLeader: [Int32: [(TopicPartition, Int64)]] = [:]
-        var fetchedFrom: [TopicPartition: Int64] = [:]
         for (partition, state) in assigned.sorted(by: { $0.key < $1.key }) {
             guard let position = state.position else { continue }
             guard let leader = metadata.leader(of: partition) else {
@@ -200,7 +162,6 @@ public actor KafkaConsumer {
                 continue
             }
             byLeader[leader, default: []].append((partition, position))
-            fetchedFrom[partition] = position
         }
         guard !byLeader.isEmpty else {
             try? await Task.sleep(for: configuration.client.retryBackoff)
@@ -234,8 +195,7 @@ public actor KafkaConsumer {
                 for topic in response.responses {
                     let name = topic.topic.isEmpty ? (topicNames[topic.topicID] ?? "") : topic.topic
                     for partitionData in topic.partitions {
-                        let partition = TopicPartition(topic: name, partition: partitionData.partitionIndex)
-                        try await handle(partitionData, of: partition, fetchedFrom: fetchedFrom[partition])
+                        try await handle(partitionData, of: TopicPartition(topic: name, partition: partitionData.partitionIndex))
                     }
                 }
             }
@@ -267,12 +227,8 @@ public actor KafkaConsumer {
         return request
     }
 
-    /// Applies one partition's fetched data, unless the partition was revoked, reset or sought since the
-    /// fetch started from `fetchedFrom` (a prefetch may span a `seek` or a rebalance).
-    private func handle(_ data: FetchResponse.PartitionData, of partition: TopicPartition, fetchedFrom: Int64?)
-        async throws(KafkaClientError)
-    {
-        guard let position = assigned[partition]?.position, position == fetchedFrom else { return }
+    private func handle(_ data: FetchResponse.PartitionData, of partition: TopicPartition) async throws(KafkaClientError) {
+        guard let position = assigned[partition]?.position else { return }  // revoked or reset meanwhile
         let code = KafkaErrorCode(rawValue: data.errorCode)
         switch code {
         case .none:
@@ -332,7 +288,6 @@ public actor KafkaConsumer {
     /// Commits (with auto-commit), leaves the group, and closes the connections it owns.
     public func close() async {
         guard !isClosed else { return }
-        await prefetch?.value
         if configuration.enableAutoCommit && configuration.groupID != nil { try? await commit() }
         await leaveGroup()
         isClosed = true
