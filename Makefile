@@ -12,7 +12,7 @@ PIP_PACKAGES := confluent-kafka==2.16.1 kafka-python==3.0.12 cramjam==2.14.0 pyt
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build release run test perf perf-broker perf-client protocol golden-frames fuzz clean
+.PHONY: deps build release run test perf perf-broker perf-groups perf-client protocol golden-frames fuzz clean
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -65,6 +65,19 @@ perf-client: deps
 	$(SWIFT) build -c release --product producer-perf
 	$(SWIFT) build -c release --product consumer-perf
 	$(PYTHON) PerfTests/client_bench.py .build/release $(BENCH_ARGS)
+
+# The group coordinator (issue #6): rebalance latency and offset commits/s (GroupBench) against a fresh release
+# broker on a free loopback port with group.initial.rebalance.delay.ms=0; GroupBench options in BENCH_ARGS.
+perf-groups: deps
+	$(SWIFT) build -c release --product petrel
+	$(SWIFT) build -c release --product GroupBench
+	@dir=$$(mktemp -d); port=$$($(PYTHON) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	.build/release/petrel broker --override listeners=PLAINTEXT://127.0.0.1:$$port --override log.dirs=$$dir/data \
+		--override group.initial.rebalance.delay.ms=0 >/dev/null 2>"$$dir/broker.log" & broker=$$!; \
+	for i in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null && break; sleep 0.1; done; \
+	.build/release/GroupBench --bootstrap-server 127.0.0.1:$$port --fsync-dir "$$dir" $(BENCH_ARGS); status=$$?; \
+	kill $$broker; wait $$broker 2>/dev/null; \
+	[ $$status -eq 0 ] || tail -n 20 "$$dir/broker.log"; rm -rf "$$dir"; exit $$status
 
 # Regenerates Sources/PetrelProtocol/Generated from Kafka's JSON message specs.
 protocol:

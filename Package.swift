@@ -118,6 +118,10 @@ let package = Package(
         .executableTarget(
             name: "EndToEndLatency", dependencies: ["PetrelClient", argumentParser], path: "PerfTests/EndToEndLatency",
             swiftSettings: strict),
+        // Group coordinator benchmark (`make perf-groups`): rebalance latency and offset commits per second.
+        .executableTarget(
+            name: "GroupBench", dependencies: ["PetrelClient", "PetrelProtocol", argumentParser], path: "PerfTests/GroupBench",
+            swiftSettings: strict),
         .testTarget(name: "PetrelClientTests", dependencies: ["PetrelClient", "PetrelProtocol", nioCore, nioPosix]),
     ]
 )

@@ -113,7 +113,7 @@ public final class Broker: Sendable {
                     if advertised.host.isEmpty || advertised.host == "0.0.0.0" { advertised.host = Self.hostName() }
                     return advertised
                 })
-        let maintenance = Task { await Self.runMaintenance(logManager, configuration: configuration) }
+        let maintenance = Task { await Self.runMaintenance(logManager, configuration: configuration, logger: logger) }
         let cleaner =
             configuration.log.cleanerEnable
             ? LogCleanerThread(
@@ -170,16 +170,26 @@ public final class Broker: Sendable {
     }
 
     /// Retention and the flush scheduler, until cancelled at shutdown.
-    private static func runMaintenance(_ logManager: LogManager, configuration: BrokerConfiguration) async {
-        let tick = min(configuration.log.retentionCheckInterval, .seconds(1))
+    private static func runMaintenance(_ logManager: LogManager, configuration: BrokerConfiguration, logger: Logger) async {
+        let log = configuration.log
+        let tick = [log.retentionCheckInterval, log.checkpointInterval, .seconds(1)].filter { $0 > .zero }.min() ?? .seconds(1)
         let clock = ContinuousClock()
-        var nextRetention = clock.now + configuration.log.retentionCheckInterval
+        var nextRetention = clock.now + log.retentionCheckInterval
+        var nextCheckpoint = clock.now + log.checkpointInterval
         while (try? await Task.sleep(for: tick)) != nil {
             let now = WallClock.nowMilliseconds()
             logManager.flushDirtyLogs(now: now)
             if clock.now >= nextRetention {
                 _ = logManager.enforceRetention(now: now)
-                nextRetention = clock.now + configuration.log.retentionCheckInterval
+                nextRetention = clock.now + log.retentionCheckInterval
+            }
+            if clock.now >= nextCheckpoint {
+                do {
+                    try logManager.checkpoint()
+                } catch {
+                    logger.warning("cannot write the log checkpoints", metadata: ["error": "\(error)"])
+                }
+                nextCheckpoint = clock.now + log.checkpointInterval
             }
         }
     }

@@ -1,5 +1,7 @@
 """Durability across restarts: data acknowledged with acks=all survives a clean stop and a kill -9,
 at the same offsets, and the topic metadata survives with it."""
+import time
+
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -92,3 +94,26 @@ def test_topic_config_override_reaches_the_open_log_and_survives_a_restart(fresh
     assert len(segment_files(fresh_broker, topic)) >= after_alter + 6
     values = [m.value()[:1] for m in consume(fresh_broker, topic, partition=0)]
     assert values == [b"x"] * 30 + [b"y"] * 30 + [b"z"] * 30
+
+
+def test_log_start_offset_survives_a_kill_once_checkpointed(fresh_broker):
+    from confluent_kafka import Consumer, TopicPartition
+    fresh_broker.stop()
+    fresh_broker.extra_overrides = ["log.flush.offset.checkpoint.interval.ms=100"]
+    fresh_broker.start()
+    topic = "trimmed"
+    client = AdminClient({"bootstrap.servers": fresh_broker.bootstrap})
+    client.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
+    produce_all(fresh_broker, topic, [f"m{i}".encode() for i in range(20)])
+    partition = TopicPartition(topic, 0, 12)
+    assert client.delete_records([partition])[partition].result(timeout=30).low_watermark == 12
+    time.sleep(1)  # several checkpoint intervals
+
+    fresh_broker.kill()
+    fresh_broker.start()
+    consumer = Consumer({"bootstrap.servers": fresh_broker.bootstrap, "group.id": "watermarks"})
+    try:
+        assert consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=20) == (12, 20)
+    finally:
+        consumer.close()
+    assert [m.offset() for m in consume(fresh_broker, topic, partition=0, offset=12)] == list(range(12, 20))

@@ -1,5 +1,6 @@
 import NIOCore
 import PetrelProtocol
+import Synchronization
 import Testing
 
 @testable import PetrelCoordinator
@@ -101,8 +102,8 @@ import Testing
 }
 
 /// A `__consumer_offsets` partition in memory, served in chunks of `chunkSize` records.
-actor InMemoryPartitionWriter: CoordinatorPartitionWriter {
-    var log: [CoordinatorRecordBytes] = []
+final class InMemoryPartitionWriter: CoordinatorPartitionWriter {
+    private let records = Mutex<[CoordinatorRecordBytes]>([])
     let chunkSize: Int
     let stuck: Bool
 
@@ -111,12 +112,18 @@ actor InMemoryPartitionWriter: CoordinatorPartitionWriter {
         self.stuck = stuck
     }
 
-    func append(partition: Int32, records: [CoordinatorRecordBytes]) async throws -> Int64 {
-        log += records
-        return Int64(log.count - 1)
+    var log: [CoordinatorRecordBytes] { records.withLock { $0 } }
+
+    func queueAppend(partition: Int32, records appended: [CoordinatorRecordBytes]) throws -> PendingCoordinatorAppend {
+        let lastOffset = records.withLock { log in
+            log += appended
+            return Int64(log.count - 1)
+        }
+        return PendingCoordinatorAppend { lastOffset }
     }
 
     func read(partition: Int32, from offset: Int64) async throws -> (records: [CoordinatorRecordBytes], next: Int64?) {
+        let log = self.log
         let start = Int(offset)
         let end = min(start + chunkSize, log.count)
         let next: Int64? = end < log.count ? Int64(stuck ? start : end) : nil
@@ -133,7 +140,7 @@ actor InMemoryPartitionWriter: CoordinatorPartitionWriter {
                 groupID: "g", generationID: 1, memberID: ids[0],
                 topics: [.init(name: "t1", partitions: [.init(partition: 0, offset: 5, metadata: "x")])]))
         let writer = InMemoryPartitionWriter()
-        _ = try await writer.append(partition: 12, records: s.log.map { try $0.encoded() })
+        _ = try await writer.queueAppend(partition: 12, records: s.log.map { try $0.encoded() }).lastOffset()
         var loaded = try await GroupCoordinatorShard.load(
             partition: 12, config: Script.config, memberIDSeed: 1, from: writer)
         #expect(loaded.isLoading)
@@ -145,7 +152,7 @@ actor InMemoryPartitionWriter: CoordinatorPartitionWriter {
     @Test func aReadThatDoesNotAdvanceFailsTheLoad() async throws {
         let writer = InMemoryPartitionWriter(chunkSize: 1, stuck: true)
         let record = try CoordinatorRecord.groupMetadata(groupID: "g", nil).encoded()
-        _ = try await writer.append(partition: 0, records: [record, record])
+        _ = try await writer.queueAppend(partition: 0, records: [record, record]).lastOffset()
         await #expect(throws: CoordinatorLoadError.self) {
             _ = try await GroupCoordinatorShard.load(partition: 0, config: Script.config, memberIDSeed: 1, from: writer)
         }

@@ -445,3 +445,61 @@ private func fileSize(_ path: String) -> Int64 {
         try await manager.shutdown()
     }
 }
+
+@Suite struct LogCleanerThreadTests {
+    @Test func theThreadCompactsInTheBackgroundAndStopsOnShutdown() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager(config: .test(directory.path) { config in
+            config.cleanupPolicy = [.compact]
+            config.segmentBytes = 1024
+            config.minCleanableDirtyRatio = 0
+        }, logger: Logger(label: "test"))
+        let log = try manager.createLog(topic: "background", partition: 0)
+        for index in 0..<40 {
+            _ = try await log.appendAsLeader(Records.batch([("same", "v\(index)")], timestamp: 0), leaderEpoch: 0, now: 0)
+        }
+        let sizeBefore = log.size
+        let cleaner = LogCleanerThread(logManager: manager, backoff: .milliseconds(10), now: { 1_000 }, logger: Logger(label: "test"))
+        for _ in 0..<500 where log.size == sizeBefore { try await Task.sleep(for: .milliseconds(10)) }
+        cleaner.shutdown()
+        cleaner.shutdown()
+        #expect(log.size < sizeBefore)
+        try await manager.shutdown()
+    }
+}
+
+@Suite struct CleanerCheckpointTests {
+    @Test func firstDirtyOffsetIsCheckpointedAndRestoredNeverPastTheLogEnd() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let config = LogManagerConfig.test(directory.path) { config in
+            config.cleanupPolicy = [.compact]
+            config.segmentBytes = 1024
+            config.minCleanableDirtyRatio = 0
+        }
+        var manager = try LogManager(config: config, logger: Logger(label: "test"))
+        var log = try manager.createLog(topic: "checkpointed", partition: 0)
+        for index in 0..<40 {
+            _ = try await log.appendAsLeader(Records.batch([("k\(index % 4)", "v\(index)")], timestamp: 0), leaderEpoch: 0, now: 0)
+        }
+        _ = try #require(try log.cleanIfNeeded(now: 1_000))
+        let firstDirty = log.firstDirtyOffset
+        #expect(firstDirty > 0)
+        try await manager.shutdown()
+
+        manager = try LogManager(config: config, logger: Logger(label: "test"))
+        log = try #require(manager.log(topic: "checkpointed", partition: 0))
+        #expect(log.firstDirtyOffset == firstDirty)
+        try await manager.shutdown()
+
+        // A checkpoint beyond the log end (the log lost its tail) resumes at the log end.
+        try OffsetCheckpointFile.write(
+            [OffsetCheckpointFile.Key(topic: "checkpointed", partition: 0): 1_000_000],
+            to: directory.path + "/" + OffsetCheckpointFile.cleanerOffsets)
+        manager = try LogManager(config: config, logger: Logger(label: "test"))
+        log = try #require(manager.log(topic: "checkpointed", partition: 0))
+        #expect(log.firstDirtyOffset == log.logEndOffset)
+        try await manager.shutdown()
+    }
+}

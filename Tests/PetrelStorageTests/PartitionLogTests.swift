@@ -79,13 +79,20 @@ import Testing
         let log = try manager.createLog(topic: "t", partition: 0)
         var random = SeededRandom(seed: 42)
         var batches: [(base: Int64, last: Int64, timestamp: Int64)] = []
+        var records: [(offset: Int64, timestamp: Int64)] = []
         for index in 0..<200 {
-            let records = Int32.random(in: 1...4, using: &random)
+            let count = Int.random(in: 1...4, using: &random)
             let timestamp = Int64(index * 10) + Int64.random(in: 0...25, using: &random)  // not monotonic
-            let info = try await log.appendAsLeader(
-                BatchFactory.batch(records: records, payload: [UInt8](repeating: UInt8(index % 256), count: Int.random(in: 10...200, using: &random)), timestamp: timestamp),
-                leaderEpoch: 1, now: 0)
-            batches.append((info.firstOffset, info.lastOffset, timestamp))
+            // Records inside a batch are a few ms apart, so a target can fall inside a batch.
+            let timestamps = (0..<count).map { timestamp - 6 + Int64($0) * 3 }
+            var builder = RecordBatchBuilder(compression: index % 3 == 0 ? .lz4 : .none)
+            for recordTimestamp in timestamps {
+                let payload = [UInt8](repeating: UInt8(index % 256), count: Int.random(in: 10...200, using: &random))
+                builder.append(key: nil, value: ByteBuffer(bytes: payload), timestamp: recordTimestamp)
+            }
+            let info = try await log.appendAsLeader(try builder.build(), leaderEpoch: 1, now: 0)
+            batches.append((info.firstOffset, info.lastOffset, timestamps.max()!))
+            records += timestamps.enumerated().map { (info.firstOffset + Int64($0.offset), $0.element) }
         }
         #expect(log.segmentCount > 5)
         let files = try FileSystem.list(log.directory)
@@ -97,10 +104,11 @@ import Testing
                 #expect(read.firstBatchBaseOffset == batch.base, "offset \(offset)")
             }
         }
+        // Kafka's answer: the first record, in offset order, whose timestamp is >= the target.
         for target in stride(from: Int64(-5), through: 2_100, by: 7) {
-            let expected = batches.first { $0.timestamp >= target }
-            let found = try log.offsetForTimestamp(target)
-            #expect(found?.offset == expected?.base, "timestamp \(target)")
+            let expected = records.first { $0.timestamp >= target }
+            let found = try log.offsetForTimestamp(target, maxDecompressedBytes: 1 << 20)
+            #expect(found?.offset == expected?.offset, "timestamp \(target)")
             #expect(found?.timestamp == expected?.timestamp)
         }
         let maxBatch = batches.max { $0.timestamp < $1.timestamp }!

@@ -50,6 +50,7 @@ extension BrokerConfiguration {
         }
         log.ioEngine = engine
         log.retentionCheckInterval = .milliseconds(reader.integer("log.retention.check.interval.ms"))
+        log.checkpointInterval = .milliseconds(reader.integer("log.flush.offset.checkpoint.interval.ms"))
         log.cleanerEnable = reader.boolean("log.cleaner.enable")
         log.cleanerBackoff = .milliseconds(reader.integer("log.cleaner.backoff.ms"))
         log.topicDefaults = try TopicConfiguration(overrides: [:], broker: values)

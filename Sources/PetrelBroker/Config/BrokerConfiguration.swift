@@ -27,6 +27,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
         public var ioEngine: IOEngine = .ioUring
         /// `log.retention.check.interval.ms`.
         public var retentionCheckInterval: Duration = .milliseconds(300_000)
+        /// `log.flush.offset.checkpoint.interval.ms`.
+        public var checkpointInterval: Duration = .milliseconds(60_000)
         /// `log.cleaner.enable`.
         public var cleanerEnable: Bool = true
         /// `log.cleaner.backoff.ms`.

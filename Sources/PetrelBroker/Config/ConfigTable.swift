@@ -57,6 +57,9 @@ public enum ConfigTable {
             "log.retention.check.interval.ms", .long, default: .integer(300_000), .atLeast(1),
             doc: "How often the retention check runs."),
         ConfigDefinition(
+            "log.flush.offset.checkpoint.interval.ms", .int, default: .integer(60_000), .atLeast(0),
+            doc: "How often the recovery points (with log start offsets and cleaner offsets) are checkpointed: after a crash, recovery rescans only what lies above them."),
+        ConfigDefinition(
             "log.segment.bytes", .int, default: .integer(1_073_741_824), .atLeast(14),
             topic: TopicSynonym("segment.bytes"),
             doc: "Size at which a log segment rolls."),

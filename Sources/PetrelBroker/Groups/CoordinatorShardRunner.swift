@@ -174,22 +174,30 @@ actor CoordinatorShardRunner {
         run(shard.timerFired(timer, now: Self.now()))
     }
 
-    /// Appends `records` after every earlier append; the task answers nil once durable, else the error
+    /// Queues `records` behind every earlier append; the task answers nil once durable, else the error
     /// for the responses that waited on them (and the shard reloads: its memory is ahead of the log).
+    /// Only queueing is in order: durability waits overlap (one fdatasync covers many commits), and each
+    /// task still finishes after the previous one, so answers leave in append order.
     private func appendInOrder(_ records: [CoordinatorRecord]) -> Task<KafkaErrorCode?, Never> {
         let previous = appendTail
-        let writer = self.writer
-        let partition = self.partition
+        let queued: Result<PendingCoordinatorAppend, any Error>
+        do {
+            let bytes = try records.map { record throws(KafkaCodecError) in try record.encoded() }
+            queued = .success(try writer.queueAppend(partition: partition, records: bytes))
+        } catch {
+            queued = .failure(error)
+        }
         let task = Task<KafkaErrorCode?, Never> {
-            _ = await previous?.value
+            var failure: (any Error)?
             do {
-                let bytes = try records.map { record throws(KafkaCodecError) in try record.encoded() }
-                _ = try await writer.append(partition: partition, records: bytes)
-                return nil
+                _ = try await queued.get().lastOffset()
             } catch {
-                self.appendFailed(error)
-                return error is OffsetsTopicWriter.NotHosted ? .notCoordinator : .coordinatorNotAvailable
+                failure = error
             }
+            _ = await previous?.value
+            guard let failure else { return nil }
+            self.appendFailed(failure)
+            return failure is OffsetsTopicWriter.NotHosted ? .notCoordinator : .coordinatorNotAvailable
         }
         appendTail = task
         return task

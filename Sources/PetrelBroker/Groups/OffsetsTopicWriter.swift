@@ -5,8 +5,9 @@ import PetrelStorage
 
 /// The coordinator's `CoordinatorPartitionWriter` over this broker's `__consumer_offsets` partition logs.
 ///
-/// An append is one uncompressed record batch, written as leader and returned once durable (acks=all: the
-/// batch is fdatasync'ed and the high watermark moved past it). Reads copy whole batches below the high
+/// An append is one uncompressed record batch, queued as leader (offsets assigned at once, so queueing
+/// order is log order) and waited for until durable (acks=all: the batch is fdatasync'ed and the high
+/// watermark moved past it). Reads copy whole batches below the high
 /// watermark, a bounded chunk per call, skipping control batches.
 struct OffsetsTopicWriter: CoordinatorPartitionWriter {
     static let topic = InternalTopics.consumerOffsets
@@ -22,18 +23,23 @@ struct OffsetsTopicWriter: CoordinatorPartitionWriter {
         var partition: Int32
     }
 
-    func append(partition index: Int32, records: [CoordinatorRecordBytes]) async throws -> Int64 {
+    func queueAppend(partition index: Int32, records: [CoordinatorRecordBytes]) throws -> PendingCoordinatorAppend {
         guard let partition = partitions.partition(Self.topic, index) else { throw NotHosted(partition: index) }
         let now = WallClock.nowMilliseconds()
         var builder = RecordBatchBuilder()
         for record in records {
             builder.append(key: record.key, value: record.value, timestamp: now)
         }
-        let info = try await partition.log.appendAsLeader(try builder.build(), leaderEpoch: partition.leaderEpoch, now: now)
-        try await partition.log.waitUntilDurable(endOffset: info.lastOffset + 1)
-        partition.advanceHighWatermark(to: info.lastOffset + 1)
-        partitions.appends.notifyAll()
-        return info.lastOffset
+        let pending = try partition.log.submitAppendAsLeader(
+            try builder.build(), leaderEpoch: partition.leaderEpoch, now: now, durable: true)
+        let notifier = partitions.appends
+        return PendingCoordinatorAppend {
+            let info = try await pending.result()
+            try await partition.log.waitUntilDurable(endOffset: info.lastOffset + 1)  // durable acks off
+            partition.advanceHighWatermark(to: info.lastOffset + 1)
+            notifier.notifyAll()
+            return info.lastOffset
+        }
     }
 
     func read(partition index: Int32, from offset: Int64) async throws -> (

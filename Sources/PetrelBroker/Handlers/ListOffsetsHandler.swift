@@ -31,7 +31,8 @@ struct ListOffsetsHandler: ApiHandler {
                     }
                     if context.apiVersion >= 4 { result.leaderEpoch = partition.leaderEpoch }
                     (result.offset, result.timestamp) = try Self.lookup(
-                        requested.timestamp, in: partition, readCommitted: request.isolationLevel == 1)
+                        requested.timestamp, in: partition, readCommitted: request.isolationLevel == 1,
+                        maxDecompressedBytes: services.configuration.network.requestBytesMax)
                 } catch {
                     result.errorCode = error.code.rawValue
                 }
@@ -43,7 +44,7 @@ struct ListOffsetsHandler: ApiHandler {
     }
 
     static func lookup(
-        _ timestamp: Int64, in partition: Partition, readCommitted: Bool
+        _ timestamp: Int64, in partition: Partition, readCommitted: Bool, maxDecompressedBytes: Int
     ) throws(EntityError) -> (offset: Int64, timestamp: Int64) {
         switch timestamp {
         case latest:
@@ -55,7 +56,9 @@ struct ListOffsetsHandler: ApiHandler {
         default:
             guard timestamp >= 0 else { throw EntityError(.invalidRequest, "unknown special timestamp \(timestamp)") }
             do {
-                guard let found = try partition.log.offsetForTimestamp(timestamp), found.offset < partition.highWatermark
+                guard
+                    let found = try partition.log.offsetForTimestamp(timestamp, maxDecompressedBytes: maxDecompressedBytes),
+                    found.offset < partition.highWatermark
                 else { return (-1, -1) }
                 return (found.offset, found.timestamp)
             } catch {

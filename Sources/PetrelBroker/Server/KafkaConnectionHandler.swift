@@ -55,8 +55,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private let connection: ConnectionInfo
     private let logger: Logger
     private var sequencer = ResponseSequencer<ResponseFrame>()
-    /// Completes when the last produce request read has queued its appends (or finished).
-    private var previousProduceQueued: EventLoopFuture<Void>?
+    /// Opens when the last produce request read has queued its appends (or finished).
+    private var previousProduceQueued: OneTimeGate?
+    /// Request tasks run on this connection's event loop (set in `handlerAdded`).
+    private var executor: EventLoopTaskExecutor?
     private var closing = false
     /// Shutdown asked this connection to finish: no new requests, close after the last response.
     private var quiescing = false
@@ -69,6 +71,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        executor = EventLoopTaskExecutor(context.eventLoop)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing, !quiescing else { return }
         let frame = unwrapInboundIn(data)
@@ -76,20 +82,25 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let promise = context.eventLoop.makePromise(of: ResponseFrame?.self)
         let processor = self.processor
         let connection = self.connection
+        let executor = self.executor ?? EventLoopTaskExecutor(context.eventLoop)
+        // Pipelined produce requests of one connection reach the logs in the order they were sent (an
+        // idempotent producer's sequence numbers depend on it), but only queueing the appends is
+        // serialized: waiting for the writes and fdatasyncs overlaps, so they share group commits.
+        var order: (previous: OneTimeGate?, queued: OneTimeGate)?
         if frame.getInteger(at: frame.readerIndex, as: Int16.self) == ApiKey.produce.rawValue {
-            // Pipelined produce requests of one connection reach the logs in the order they were sent
-            // (an idempotent producer's sequence numbers depend on it), but only queueing the appends is
-            // serialized: waiting for the writes and fdatasyncs overlaps, so they share group commits.
-            let previous = previousProduceQueued ?? context.eventLoop.makeSucceededVoidFuture()
-            let queued = context.eventLoop.makePromise(of: Void.self)
-            promise.completeWithTask {
-                try? await previous.get()
-                defer { queued.succeed() }  // a second succeed is ignored
-                return try await processor.process(frame, connection: connection, appendsQueued: { queued.succeed() })
+            order = (previousProduceQueued, OneTimeGate())
+            previousProduceQueued = order?.queued
+        }
+        Task(executorPreference: executor) { [order] in
+            await order?.previous?.wait()
+            defer { order?.queued.open() }
+            do {
+                let response = try await processor.process(
+                    frame, connection: connection, appendsQueued: { order?.queued.open() })
+                promise.succeed(response)
+            } catch {
+                promise.fail(error)
             }
-            previousProduceQueued = queued.futureResult
-        } else {
-            promise.completeWithTask { try await processor.process(frame, connection: connection, appendsQueued: {}) }
         }
         promise.futureResult.assumeIsolated().whenComplete { result in
             switch result {

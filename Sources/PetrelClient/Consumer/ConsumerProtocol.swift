@@ -7,12 +7,12 @@ import PetrelProtocol
 ///
 /// A newer version than this build knows is read with the newest known layout: later versions only
 /// append fields, which is the Java client's forward-compatibility rule too.
-enum ConsumerProtocol {
+public enum ConsumerProtocol {
     /// The version written (3: owned partitions, generation, rack).
     static var subscriptionVersion: Int16 { ConsumerProtocolSubscription.versions.upperBound }
     static var assignmentVersion: Int16 { ConsumerProtocolAssignment.versions.upperBound }
 
-    static func encodeSubscription(
+    public static func encodeSubscription(
         topics: [String], ownedPartitions: [TopicPartition], generationID: Int32, rackID: String?, userData: [UInt8]?
     ) throws(KafkaClientError) -> [UInt8] {
         var subscription = ConsumerProtocolSubscription()
@@ -31,7 +31,7 @@ enum ConsumerProtocol {
 
     /// The member's subscription, with the generation taken from the v2+ field or, for older
     /// subscriptions, from the 4-byte user data the Java cooperative-sticky assignor writes.
-    static func decodeSubscription(_ bytes: [UInt8], memberID: String, groupInstanceID: String?)
+    public static func decodeSubscription(_ bytes: [UInt8], memberID: String, groupInstanceID: String?)
         throws(KafkaClientError) -> MemberSubscription
     {
         let (subscription, _) = try decode(ConsumerProtocolSubscription.self, bytes, what: "subscription of \(memberID)")
@@ -47,7 +47,7 @@ enum ConsumerProtocol {
             generationID: generation, rackID: subscription.rackID)
     }
 
-    static func encodeAssignment(_ partitions: [TopicPartition], userData: [UInt8]? = nil) throws(KafkaClientError) -> [UInt8] {
+    public static func encodeAssignment(_ partitions: [TopicPartition], userData: [UInt8]? = nil) throws(KafkaClientError) -> [UInt8] {
         var assignment = ConsumerProtocolAssignment()
         assignment.assignedPartitions = grouped(partitions).map { topic, partitions in
             var entry = ConsumerProtocolAssignment.TopicPartition()
@@ -60,7 +60,7 @@ enum ConsumerProtocol {
     }
 
     /// The assigned partitions; empty bytes (what some clients send a member with nothing) mean none.
-    static func decodeAssignment(_ bytes: [UInt8]) throws(KafkaClientError) -> [TopicPartition] {
+    public static func decodeAssignment(_ bytes: [UInt8]) throws(KafkaClientError) -> [TopicPartition] {
         guard !bytes.isEmpty else { return [] }
         let (assignment, _) = try decode(ConsumerProtocolAssignment.self, bytes, what: "assignment")
         return assignment.assignedPartitions.flatMap { entry in

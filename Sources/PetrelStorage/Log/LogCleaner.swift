@@ -48,8 +48,8 @@ public struct CleanerStats: Sendable, Hashable {
 /// one with indexes built from the headers written. Readers holding the old file handle keep reading the
 /// old (unlinked) file. Recovery deletes leftover `.cleaned` files and finishes `.swap` ones.
 ///
-/// The offset map holds whole keys: memory grows with the distinct keys of the dirty section. The first
-/// pass after a restart re-cleans the whole log (`firstDirtyOffset` is not checkpointed).
+/// The offset map holds whole keys: memory grows with the distinct keys of the dirty section.
+/// `firstDirtyOffset` is checkpointed in `cleaner-offset-checkpoint` (`LogManager.checkpoint`).
 extension PartitionLog {
     /// A segment as the cleaner sees it outside the lock: immutable facts plus the file handle, which keeps
     /// the fd open even if retention deletes the segment meanwhile.
@@ -76,6 +76,12 @@ extension PartitionLog {
 
     /// Offsets below this were compacted by the last cleaner pass.
     public var firstDirtyOffset: Int64 { state.withLock { $0.firstDirtyOffset } }
+
+    /// Resumes the cleaner at a checkpointed offset, never beyond the log end offset: anything appended
+    /// after recovery is dirty.
+    func restoreFirstDirtyOffset(_ offset: Int64) {
+        state.withLock { $0.firstDirtyOffset = min(max(0, offset), $0.logEndOffset) }
+    }
 
     /// Runs one cleaner pass if `cleanup.policy` includes `compact` and the dirty ratio is reached; returns
     /// nil when nothing was due (or a pass is already running). Blocking file I/O: the broker calls it

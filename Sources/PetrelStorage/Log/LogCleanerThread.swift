@@ -9,6 +9,7 @@ public final class LogCleanerThread: Sendable {
 
     /// The thread sleeps on it while `.running`; `shutdown` sets `.stopping` and waits for `.stopped`.
     private let phase = ConditionLock<Phase>(value: .running)
+    private let shutdownRequested = Locked(false)
 
     /// `now`: wall-clock milliseconds (record timestamps are compared with it).
     public init(logManager: LogManager, backoff: Duration, now: @escaping @Sendable () -> Int64, logger: Logger) {
@@ -27,12 +28,15 @@ public final class LogCleanerThread: Sendable {
         }
     }
 
-    /// Lets a running pass finish, then stops the thread.
+    /// Lets a running pass finish, then stops the thread. Later calls return at once.
     public func shutdown() {
+        let first = shutdownRequested.withLock { requested in
+            defer { requested = true }
+            return !requested
+        }
+        guard first else { return }
         phase.lock()
-        let running = phase.value == .running
-        phase.unlock(withValue: running ? .stopping : phase.value)
-        guard running else { return }
+        phase.unlock(withValue: .stopping)
         phase.lock(whenValue: .stopped)
         phase.unlock()
     }

@@ -45,6 +45,7 @@ public final class LogManager: Sendable {
                 let directory = LogDirectory(path: path)
                 let recoveryPoints = try OffsetCheckpointFile.read(path + "/" + OffsetCheckpointFile.recoveryPoints)
                 let startOffsets = try OffsetCheckpointFile.read(path + "/" + OffsetCheckpointFile.logStartOffsets)
+                let cleanerOffsets = try OffsetCheckpointFile.read(path + "/" + OffsetCheckpointFile.cleanerOffsets)
                 let clean = FileSystem.exists(path + "/" + Self.cleanShutdownMarker)
                 for name in try FileSystem.list(path) where FileSystem.isDirectory(path + "/" + name) {
                     if name.hasSuffix("-delete") {
@@ -56,6 +57,7 @@ public final class LogManager: Sendable {
                         topic: key.topic, partition: key.partition, logDirectory: directory,
                         config: config.defaultLogConfig, writer: writer, recoveryPoint: recoveryPoints[key] ?? 0,
                         logStartOffset: startOffsets[key] ?? 0, cleanShutdown: clean, logger: logger)
+                    if let firstDirty = cleanerOffsets[key] { log.restoreFirstDirtyOffset(firstDirty) }
                     loaded[key] = log
                 }
                 FileSystem.remove(path + "/" + Self.cleanShutdownMarker)
@@ -122,18 +124,25 @@ public final class LogManager: Sendable {
         Task.detached(priority: .background) { FileSystem.removeTree(path) }
     }
 
-    /// Writes `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint` in every online dir.
+    /// Writes `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and
+    /// `cleaner-offset-checkpoint` in every online dir. The broker calls it every
+    /// `log.flush.offset.checkpoint.interval.ms` and at shutdown: after a crash, recovery rescans only what
+    /// lies above the checkpointed recovery points, and the cleaner resumes at its checkpointed offsets.
     public func checkpoint() throws(LogError) {
         let all = logs.withLock { $0 }
         for directory in logDirectories where !directory.isOffline {
             var recovery: [OffsetCheckpointFile.Key: Int64] = [:]
             var start: [OffsetCheckpointFile.Key: Int64] = [:]
+            var cleaner: [OffsetCheckpointFile.Key: Int64] = [:]
             for (key, log) in all where log.logDirectory === directory {
                 recovery[key] = log.recoveryPoint
                 start[key] = log.logStartOffset
+                let firstDirty = log.firstDirtyOffset
+                if firstDirty > 0 { cleaner[key] = firstDirty }
             }
             try OffsetCheckpointFile.write(recovery, to: directory.path + "/" + OffsetCheckpointFile.recoveryPoints)
             try OffsetCheckpointFile.write(start, to: directory.path + "/" + OffsetCheckpointFile.logStartOffsets)
+            try OffsetCheckpointFile.write(cleaner, to: directory.path + "/" + OffsetCheckpointFile.cleanerOffsets)
         }
     }
 

@@ -1,5 +1,5 @@
 /// Kafka's per-log-dir offset checkpoint files (`recovery-point-offset-checkpoint`,
-/// `log-start-offset-checkpoint`), text:
+/// `log-start-offset-checkpoint`, `cleaner-offset-checkpoint`), text:
 /// ```
 /// 0                      version
 /// 2                      number of entries
@@ -15,6 +15,8 @@ enum OffsetCheckpointFile {
 
     static let recoveryPoints = "recovery-point-offset-checkpoint"
     static let logStartOffsets = "log-start-offset-checkpoint"
+    /// Each compacted log's `firstDirtyOffset`.
+    static let cleanerOffsets = "cleaner-offset-checkpoint"
 
     static func write(_ entries: [Key: Int64], to path: String) throws(LogError) {
         var text = "0\n\(entries.count)\n"

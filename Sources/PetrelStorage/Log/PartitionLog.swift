@@ -63,8 +63,7 @@ public final class PartitionLog: Sendable {
         var firstUnflushedTime: Int64?
         var failure: LogError?
         var isDeleted = false
-        /// Offsets below this were compacted by the last cleaner pass (Kafka's cleaner checkpoint; kept in
-        /// memory, so the first pass after a restart re-cleans the whole log).
+        /// Offsets below this were compacted by the last cleaner pass (Kafka's cleaner checkpoint).
         var firstDirtyOffset: Int64 = 0
         /// A cleaner pass is running: a second one returns at once.
         var isCleaning = false
@@ -618,18 +617,21 @@ public final class PartitionLog: Sendable {
 
     // MARK: ListOffsets
 
-    /// ListOffsets by timestamp: the first batch whose maxTimestamp >= `timestamp`, as (its base offset,
-    /// its maxTimestamp); nil when every batch is older. Batch granularity: records inside the batch may
-    /// be older than `timestamp` (the broker can refine with record iteration).
-    public func offsetForTimestamp(_ timestamp: Int64) throws(LogError) -> (offset: Int64, timestamp: Int64)? {
-        try state.withLock { state throws(LogError) -> (offset: Int64, timestamp: Int64)? in
+    /// ListOffsets by timestamp, as Kafka answers it: the first record (at or above the log start offset)
+    /// whose timestamp is >= `timestamp`, as (its offset, its timestamp); nil when every record is older.
+    /// The batch is found under the lock through the time index; its records are read and decompressed
+    /// (at most `maxDecompressedBytes`) outside it.
+    public func offsetForTimestamp(
+        _ timestamp: Int64, maxDecompressedBytes: Int
+    ) throws(LogError) -> (offset: Int64, timestamp: Int64)? {
+        let candidate = try state.withLock { state throws(LogError) -> (SegmentFileHandle, Int64, RecordBatchHeader, Int64)? in
             for segment in state.segments where segment.maxTimestamp >= timestamp && segment.size > 0 {
                 let startOffset = segment.timeIndex.lookupBefore(timestamp).map { $0 + 1 } ?? segment.baseOffset
                 var scanner = segment.scanner(limit: segment.size)
                 var (position, header) = try segment.translate(startOffset, using: &scanner)
                 while let current = header {
                     if current.maxTimestamp >= timestamp && current.lastOffset >= state.logStartOffset {
-                        return (max(current.baseOffset, state.logStartOffset), current.maxTimestamp)
+                        return (segment.file, position, current, state.logStartOffset)
                     }
                     position += Int64(current.totalSize)
                     header = try scanner.header(at: position)
@@ -637,6 +639,22 @@ public final class PartitionLog: Sendable {
             }
             return nil
         }
+        guard let (file, position, header, logStartOffset) = candidate else { return nil }
+        let bytes = try file.read(at: position, count: header.totalSize)
+        do {
+            let batch = try RecordBatch(bytes)
+            var records = try batch.records(maxDecompressedBytes: maxDecompressedBytes)
+            while let record = try records.next() {
+                let offset = batch.offset(of: record)
+                if offset >= logStartOffset && batch.timestamp(of: record) >= timestamp {
+                    return (offset, batch.timestamp(of: record))
+                }
+            }
+        } catch {
+            throw LogError(.corruptBatch, "batch at offset \(header.baseOffset) of \(topic)-\(partition): \(error)")
+        }
+        // Only a control batch, or records compacted away meanwhile: answer at batch granularity.
+        return (max(header.baseOffset, logStartOffset), header.maxTimestamp)
     }
 
     /// ListOffsets -3 (MAX_TIMESTAMP): the largest batch maxTimestamp and the last offset of its batch;
