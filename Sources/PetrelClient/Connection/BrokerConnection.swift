@@ -102,39 +102,41 @@ final class BrokerConnection: Sendable {
     func send<Request: KafkaRequest>(_ request: Request, version: Int16? = nil, timeout: Duration? = nil)
         async throws(KafkaClientError) -> Request.Response
     {
+        try await start(request, version: version, timeout: timeout).response()
+    }
+
+    /// Writes `request` now and returns its response to await later. Nothing is awaited in between, so
+    /// requests started one after the other from one actor go out (and are answered) in that order:
+    /// the producer pipelines Produce requests this way.
+    func start<Request: KafkaRequest>(_ request: Request, version: Int16? = nil, timeout: Duration? = nil)
+        throws(KafkaClientError) -> InFlightRequest<Request.Response>
+    {
         let version = try { () throws(KafkaClientError) -> Int16 in
             if let version { return version }
             return try self.version(of: Request.self)
         }()
         let (frame, correlationID) = try encode(request, version: version)
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        // A write that fails before reaching the ResponseRouter (channel already closed) must still fail
+        // the response; failing an already failed promise is a no-op.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        let address = address
+        written.futureResult.whenFailure { promise.fail(KafkaClientError.connectionFailed("\(address): \($0)")) }
         channel.writeAndFlush(
             OutboundRequest(
                 frame: frame, correlationID: correlationID, response: promise,
                 timeout: timeout.map(TimeAmount.init) ?? requestTimeout),
-            promise: nil)
-        let response: ByteBuffer
-        do {
-            response = try await promise.futureResult.get()
-        } catch let error as KafkaClientError {
-            throw error
-        } catch {
-            throw .connectionFailed("\(address): \(error)")
-        }
-        return try decode(Request.Response.self, from: response, apiKey: Request.apiKey, version: version)
+            promise: written)
+        return InFlightRequest(frame: promise.futureResult, apiKey: Request.apiKey, version: version, address: address)
     }
 
-    /// Sends a request that gets no response (Produce with acks=0); returns once the bytes are written.
-    func sendWithoutResponse<Request: KafkaRequest>(_ request: Request) async throws(KafkaClientError) {
+    /// Writes a request that gets no response (Produce with acks=0) now; the future completes once the
+    /// bytes are written.
+    func startWithoutResponse<Request: KafkaRequest>(_ request: Request) throws(KafkaClientError) -> EventLoopFuture<Void> {
         let version = try self.version(of: Request.self)
         let (frame, correlationID) = try encode(request, version: version)
-        do {
-            try await channel.writeAndFlush(
-                OutboundRequest(frame: frame, correlationID: correlationID, response: nil, timeout: requestTimeout)
-            ).get()
-        } catch {
-            throw .connectionFailed("\(address): \(error)")
-        }
+        return channel.writeAndFlush(
+            OutboundRequest(frame: frame, correlationID: correlationID, response: nil, timeout: requestTimeout))
     }
 
     private func encode<Request: KafkaRequest>(_ request: Request, version: Int16) throws(KafkaClientError)
@@ -146,18 +148,6 @@ final class BrokerConnection: Sendable {
             return (frame, correlationID)
         } catch {
             throw .invalidArgument("encoding \(Request.apiKey) v\(version): \(error)")
-        }
-    }
-
-    private func decode<Response: KafkaResponse>(
-        _: Response.Type, from frame: ByteBuffer, apiKey: ApiKey, version: Int16
-    ) throws(KafkaClientError) -> Response {
-        var reader = KafkaReader(buffer: frame)
-        do {
-            _ = try KafkaFraming.readResponseHeader(from: &reader, apiKey: apiKey, apiVersion: version)
-            return try Response(from: &reader, version: version)
-        } catch {
-            throw .protocolError("\(apiKey) v\(version) response from \(address): \(error)")
         }
     }
 
@@ -211,5 +201,32 @@ final class BrokerConnection: Sendable {
         // ApiVersions responses always use response header v0: just the correlation id.
         raw.moveReaderIndex(forwardBy: 4)
         return try? ApiVersionsResponse(decodingWithFallback: raw, version: version)
+    }
+}
+
+/// A request written to a broker whose response is still to come.
+struct InFlightRequest<Response: KafkaResponse>: Sendable {
+    let frame: EventLoopFuture<ByteBuffer>
+    let apiKey: ApiKey
+    let version: Int16
+    let address: BrokerAddress
+
+    /// Waits for the response frame and decodes it.
+    func response() async throws(KafkaClientError) -> Response {
+        let frame: ByteBuffer
+        do {
+            frame = try await self.frame.get()
+        } catch let error as KafkaClientError {
+            throw error
+        } catch {
+            throw .connectionFailed("\(address): \(error)")
+        }
+        var reader = KafkaReader(buffer: frame)
+        do {
+            _ = try KafkaFraming.readResponseHeader(from: &reader, apiKey: apiKey, apiVersion: version)
+            return try Response(from: &reader, version: version)
+        } catch {
+            throw .protocolError("\(apiKey) v\(version) response from \(address): \(error)")
+        }
     }
 }

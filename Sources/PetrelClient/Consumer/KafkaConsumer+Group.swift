@@ -148,7 +148,7 @@ extension KafkaConsumer {
         let revoked = Set(owned).subtracting(newAssignment)
         if !revoked.isEmpty && configuration.enableAutoCommit {
             var offsets: [TopicPartition: Int64] = [:]
-            for partition in revoked { if let position = assigned[partition]?.position { offsets[partition] = position } }
+            for partition in revoked { if let position = consumedPosition(partition) { offsets[partition] = position } }
             try? await commit(offsets)
         }
         setAssignment(newAssignment)

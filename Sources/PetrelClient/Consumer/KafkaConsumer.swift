@@ -15,7 +15,8 @@ public actor KafkaConsumer {
     public nonisolated let configuration: ConsumerConfiguration
     public nonisolated let client: KafkaClient
     private let ownsClient: Bool
-    /// A partition of the assignment: `position` is the next offset to fetch, nil until resolved.
+    /// A partition of the assignment: `position` is the next offset to fetch, nil until resolved. Records
+    /// before it may still wait in `buffered`: `consumedPosition` is what the application has been given.
     struct Assigned {
         var position: Int64?
     }
@@ -77,11 +78,19 @@ public actor KafkaConsumer {
         }
     }
 
-    /// The position of `partition` (resolving it if needed).
+    /// The position of `partition`: the offset of the next record `poll` returns (resolving it if needed).
     public func position(_ partition: TopicPartition) async throws(KafkaClientError) -> Int64 {
         try await resolvePositions()
-        guard let position = assigned[partition]?.position else { throw .invalidArgument("\(partition) is not assigned") }
+        guard let position = consumedPosition(partition) else { throw .invalidArgument("\(partition) is not assigned") }
         return position
+    }
+
+    /// The offset of the next record `poll` returns for `partition`: its first buffered record, else the
+    /// fetch position. Commits use it, so records fetched but not yet returned are never committed past
+    /// (the Java consumer's position, not its fetch position).
+    func consumedPosition(_ partition: TopicPartition) -> Int64? {
+        let next = buffered.first { $0.partition == partition.partition && $0.topic == partition.topic }
+        return next?.offset ?? assigned[partition]?.position
     }
 
     /// For each partition, the earliest offset whose timestamp is at or after the given one (nil when none).
@@ -250,7 +259,7 @@ public actor KafkaConsumer {
     /// Commits the current position of every assigned partition (`commitSync()`).
     public func commit() async throws(KafkaClientError) {
         var offsets: [TopicPartition: Int64] = [:]
-        for (partition, state) in assigned { if let position = state.position { offsets[partition] = position } }
+        for partition in assigned.keys { if let position = consumedPosition(partition) { offsets[partition] = position } }
         try await commit(offsets)
     }
 

@@ -1,44 +1,63 @@
 import NIOCore
 import PetrelProtocol
+import Synchronization
 
 /// An asynchronous Kafka producer: `send` returns the record's delivery report (partition, offset)
 /// once the broker acknowledged it, or throws.
 ///
-/// Records are batched per partition (`batch.size`, `linger.ms`) by a `RecordAccumulator`, compressed
-/// with `compression.type`, and sent to each partition's leader, grouped into one Produce request per
-/// broker. With idempotence (the default with acks=all) the producer gets a producer id from
-/// InitProducerId and numbers each partition's batches, so retries after a lost response never
-/// duplicate records. Retriable errors (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, timeouts,
-/// lost connections) refresh the metadata and resend the batch, until `delivery.timeout.ms`.
+/// `send` hands the record over without waiting for the actor (librdkafka's `produce`): records queue
+/// in `intake` and the actor takes them in bulk, picks partitions and batches them per partition
+/// (`batch.size`, `linger.ms`) in a `RecordAccumulator`. Batches are compressed with
+/// `compression.type` and sent to each partition's leader, one batch per partition per Produce
+/// request, up to `max.in.flight.requests.per.connection` requests in flight per broker. With
+/// idempotence (the default with acks=all) the producer gets a producer id from InitProducerId and
+/// numbers each partition's batches, so retries after a lost response never duplicate records, and a
+/// retried batch goes out again before the ones behind it. Retriable errors (NOT_LEADER_OR_FOLLOWER,
+/// UNKNOWN_TOPIC_OR_PARTITION, timeouts, lost connections) refresh the metadata and resend the batch,
+/// until `delivery.timeout.ms`.
 ///
 /// RPCs: Metadata, InitProducerId, Produce.
 public actor KafkaProducer {
-    /// Where a record's delivery report goes: a waiting `send`, or a callback.
-    enum Delivery {
-        case waiting(CheckedContinuation<RecordMetadata, any Error>)
-        case callback(@Sendable (Result<RecordMetadata, any Error>) -> Void)
+    /// Where a record's delivery report goes: the callback of `send(_:onDelivery:)`, or one resuming a
+    /// waiting `send`. A plain closure: copying it per record costs one retain.
+    typealias Delivery = @Sendable (Result<RecordMetadata, any Error>) -> Void
 
-        func report(_ result: Result<RecordMetadata, any Error>) {
-            switch self {
-            case .waiting(let continuation): continuation.resume(with: result)
-            case .callback(let callback): callback(result)
-            }
-        }
-    }
-
-    struct PendingRecord: AccumulatedRecord {
-        var record: ProducerRecord
+    /// A record in a batch: only what goes into the record batch (topic and partition are the batch's).
+    struct PendingRecord: AccumulatedRecord, Sendable {
+        var key: [UInt8]?
+        var value: [UInt8]?
+        var headers: [RecordHeader]
         var timestamp: Int64
-        var partition: TopicPartition
-        var partitionCount: Int32
-        var estimatedSize: Int {
-            // Varint lengths, attributes and deltas: about 21 bytes besides the payload, as the Java client estimates.
+        var estimatedSize: Int
+
+        /// Varint lengths, attributes and deltas: about 21 bytes besides the payload, as the Java client estimates.
+        static func estimatedSize(of record: ProducerRecord) -> Int {
             21 + (record.key?.count ?? 0) + (record.value?.count ?? 0)
                 + record.headers.reduce(0) { $0 + 10 + $1.key.utf8.count + ($1.value?.readableBytes ?? 0) }
         }
     }
 
+    /// Records `send` handed over that the actor has not taken yet.
+    struct Intake: Sendable {
+        struct Handed: Sendable {
+            var topic: String
+            /// The partition the caller chose, if any.
+            var partition: Int32?
+            var pending: PendingRecord
+            var delivery: Delivery
+        }
+
+        var records: [Handed] = []
+        /// A `takeIntake` is scheduled or running; a `send` that finds it false schedules one.
+        var taking = false
+        /// Set by `close()`: later sends fail.
+        var closed = false
+    }
+
+    typealias Batch = RecordAccumulator<PendingRecord, Delivery>.Batch
+
     public nonisolated let configuration: ProducerConfiguration
+    private nonisolated let intake = Mutex(Intake())
     private let client: KafkaClient
     private let ownsClient: Bool
     private let idempotent: Bool
@@ -51,9 +70,19 @@ public actor KafkaProducer {
     private var lookups: [String: Task<Int32, any Error>] = [:]
     private var producerEpoch: Int16 = -1
     private var nextSequence: [TopicPartition: Int32] = [:]
+    /// Live connections to partition leaders, and the leaders being connected to.
+    private var connections: [Int32: BrokerConnection] = [:]
+    private var connecting: Set<Int32> = []
+    /// Produce requests sent to each broker and not yet answered.
+    private var requestsInFlight: [Int32: Int] = [:]
+    /// The handling of each broker's latest response: the next one waits for it, so responses are
+    /// handled in the order the requests were sent.
+    private var lastResponse: [Int32: Task<Void, Never>] = [:]
     private var scheduledWakeup: ContinuousClock.Instant?
     private var flushWaiters: [CheckedContinuation<Void, Never>] = []
-    private var isClosed = false
+    /// Delivery reports not dispatched yet, and the dispatched ones still running (`dispatchReports`).
+    private var reports: [@Sendable () -> Void] = []
+    private var reporting: Task<Void, Never>?
 
     /// A producer with its own connections, or sharing `client`'s.
     public init(configuration: ProducerConfiguration, client: KafkaClient? = nil) throws(KafkaClientError) {
@@ -66,31 +95,113 @@ public actor KafkaProducer {
     }
 
     /// Produces `record` and waits for its delivery report.
-    public func send(_ record: ProducerRecord) async throws -> RecordMetadata {
-        let pending = try await prepare(record)
-        return try await withCheckedThrowingContinuation { enqueue(pending, delivery: .waiting($0)) }
+    public nonisolated func send(_ record: ProducerRecord) async throws -> RecordMetadata {
+        try await withCheckedThrowingContinuation { continuation in
+            do {
+                try hand(record) { continuation.resume(with: $0) }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
     }
 
-    /// Buffers `record` and returns; `onDelivery` gets its delivery report later. Records sent this way
-    /// from one task keep their order (librdkafka's `produce` with a delivery callback).
-    public func send(
+    /// Buffers `record` and returns; `onDelivery` gets its delivery report later (also when the topic
+    /// cannot be found). Records sent this way from one task keep their order (librdkafka's `produce`
+    /// with a delivery callback). Throws only when the producer is closed or the record is larger than
+    /// `max.request.size`.
+    public nonisolated func send(
         _ record: ProducerRecord, onDelivery: @escaping @Sendable (Result<RecordMetadata, any Error>) -> Void
     ) async throws {
-        let pending = try await prepare(record)
-        enqueue(pending, delivery: .callback(onDelivery))
+        try hand(record, onDelivery)
     }
 
-    /// Checks the record's size, makes sure the producer id and the topic's partition count are known,
-    /// and picks the partition.
-    private func prepare(_ record: ProducerRecord) async throws -> PendingRecord {
-        if isClosed { throw KafkaClientError.closed("producer closed") }
-        var pending = PendingRecord(
-            record: record, timestamp: record.timestamp ?? WallClock.nowMilliseconds(),
-            partition: TopicPartition(topic: record.topic, partition: -1), partitionCount: 0)
-        guard pending.estimatedSize + RecordAccumulator<PendingRecord, Delivery>.batchOverhead <= configuration.maxRequestSize
-        else {
-            throw KafkaClientError.broker(.messageTooLarge, "record of \(pending.estimatedSize) bytes > max.request.size")
+    /// Checks the record's size and queues it in `intake`, scheduling the actor to take it when no one is.
+    private nonisolated func hand(_ record: ProducerRecord, _ delivery: @escaping Delivery) throws(KafkaClientError) {
+        let size = PendingRecord.estimatedSize(of: record)
+        guard size + RecordAccumulator<PendingRecord, Delivery>.batchOverhead <= configuration.maxRequestSize else {
+            throw .broker(.messageTooLarge, "record of \(size) bytes > max.request.size")
         }
+        let pending = PendingRecord(
+            key: record.key, value: record.value, headers: record.headers,
+            timestamp: record.timestamp ?? WallClock.nowMilliseconds(), estimatedSize: size)
+        let handed = Intake.Handed(topic: record.topic, partition: record.partition, pending: pending, delivery: delivery)
+        let schedule = try intake.withLock { intake throws(KafkaClientError) -> Bool in
+            if intake.closed { throw .closed("producer closed") }
+            intake.records.append(handed)
+            if intake.taking { return false }
+            intake.taking = true
+            return true
+        }
+        if schedule { Task { await self.takeIntake() } }
+    }
+
+    /// Takes what `send` queued, in order, until the intake is empty: picks each record's partition
+    /// (fetching the producer id and partition counts first when unknown) and appends it to its batch.
+    private func takeIntake() async {
+        while let taken = intake.withLock({ intake -> [Intake.Handed]? in
+            if intake.records.isEmpty {
+                intake.taking = false
+                return nil
+            }
+            defer { intake.records.removeAll(keepingCapacity: true) }
+            return intake.records
+        }) {
+            let now = ContinuousClock.now
+            var closedBatch = false
+            var openedBatch = false
+            // Where the previous unkeyed record without a chosen partition went: the next one of that topic
+            // goes there too until a batch closes (the sticky partitioner's rule), without asking it again.
+            var sticky: (TopicPartition, Int32)?
+            for handed in taken {
+                let unpinned = handed.partition == nil && handed.pending.key == nil
+                do {
+                    var placed = unpinned && sticky?.0.topic == handed.topic ? sticky : try placement(of: handed)
+                    if placed == nil {
+                        try await learnPlacement(of: handed.topic)
+                        sticky = nil
+                        placed = try placement(of: handed)
+                    }
+                    guard let (partition, count) = placed else {
+                        throw KafkaClientError.broker(.unknownTopicOrPartition, handed.topic)
+                    }
+                    let result = accumulator.append(handed.pending, completion: handed.delivery, to: partition, now: now)
+                    if result.closedBatch {
+                        partitioner.batchClosed(topic: partition.topic, partition: partition.partition, partitionCount: count)
+                        sticky = nil
+                    } else if unpinned {
+                        sticky = (partition, count)
+                    }
+                    closedBatch = closedBatch || result.closedBatch
+                    openedBatch = openedBatch || result.openedBatch
+                } catch {
+                    handed.delivery(.failure(error))
+                }
+            }
+            if closedBatch || accumulator.flushing {
+                pump()
+            } else if openedBatch {
+                scheduleWakeup()
+            }
+        }
+        resumeFlushWaitersIfIdle()
+    }
+
+    /// The record's partition and its topic's partition count, or nil while the producer id or the
+    /// topic's partition count is unknown (`learnPlacement` fetches them).
+    private func placement(of record: Intake.Handed) throws(KafkaClientError) -> (TopicPartition, Int32)? {
+        guard !idempotent || producerID >= 0, let count = metadata?.partitionCount(of: record.topic) else { return nil }
+        if let chosen = record.partition {
+            guard chosen >= 0 && chosen < count else {
+                throw .broker(.unknownTopicOrPartition, "\(record.topic) has \(count) partitions")
+            }
+            return (TopicPartition(topic: record.topic, partition: chosen), count)
+        }
+        let partition = partitioner.partition(topic: record.topic, key: record.pending.key, partitionCount: count)
+        return (TopicPartition(topic: record.topic, partition: partition), count)
+    }
+
+    /// Fetches the producer id (idempotence) and `topic`'s partition count, shared with concurrent lookups.
+    private func learnPlacement(of topic: String) async throws {
         if idempotent && producerID < 0 {
             let initialization = initializing ?? Task { try await self.initProducerID() }
             initializing = initialization
@@ -101,45 +212,36 @@ public actor KafkaProducer {
                 throw error
             }
         }
-        pending.partitionCount = try await partitionCount(of: record.topic)
-        if let chosen = record.partition {
-            guard chosen >= 0 && chosen < pending.partitionCount else {
-                throw KafkaClientError.broker(.unknownTopicOrPartition, "\(record.topic) has \(pending.partitionCount) partitions")
-            }
-            pending.partition.partition = chosen
-        } else {
-            pending.partition.partition = partitioner.partition(
-                topic: record.topic, key: record.key, partitionCount: pending.partitionCount)
-        }
-        return pending
-    }
-
-    private func enqueue(_ pending: PendingRecord, delivery: Delivery) {
-        let result = accumulator.append(pending, completion: delivery, to: pending.partition, now: .now)
-        if result.closedBatch {
-            partitioner.batchClosed(
-                topic: pending.partition.topic, partition: pending.partition.partition, partitionCount: pending.partitionCount)
-            pump()
-        } else if result.openedBatch {
-            scheduleWakeup()
-        }
+        _ = try await partitionCount(of: topic)
     }
 
     /// Sends everything buffered now (ignoring `linger.ms`) and waits until every record is acknowledged or failed.
     public func flush() async {
         accumulator.flushing = true
         pump()
-        while !accumulator.isIdle {
+        while !isIdle {
             await withCheckedContinuation { flushWaiters.append($0) }
         }
         accumulator.flushing = false
+        await reporting?.value
     }
 
-    /// Flushes, then closes the connections (when the producer owns them). Later sends fail.
+    /// Flushes, then closes the connections (when the producer owns them). Sends from now on fail.
     public func close() async {
+        intake.withLock { $0.closed = true }
         await flush()
-        isClosed = true
         if ownsClient { await client.close() }
+    }
+
+    private var isIdle: Bool {
+        accumulator.isIdle && intake.withLock { $0.records.isEmpty && !$0.taking }
+    }
+
+    private func resumeFlushWaitersIfIdle() {
+        guard !flushWaiters.isEmpty, isIdle else { return }
+        let waiters = flushWaiters
+        flushWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     // MARK: Metadata and producer id
@@ -187,41 +289,83 @@ public actor KafkaProducer {
 
     // MARK: Sending batches
 
-    /// Sends whatever the accumulator has ready, and arranges to be called again when more will be.
+    /// Sends whatever the accumulator has ready, as many Produce requests per broker as its in-flight
+    /// limit allows (each with at most one batch per partition), and arranges to be called again when
+    /// more will be ready.
     private func pump() {
         let now = ContinuousClock.now
-        let ready = accumulator.drain(now: now)
-        var byLeader: [Int32: [RecordAccumulator<PendingRecord, Delivery>.Batch]] = [:]
-        for var batch in ready {
-            if batch.createdAt + configuration.deliveryTimeout < now {
-                fail(batch, KafkaClientError.requestTimedOut("delivery.timeout.ms expired for \(batch.partition)"))
-                continue
-            }
-            guard let leader = metadata?.leader(of: batch.partition) else {
-                accumulator.retry(batch, notBefore: now + configuration.client.backoff(attempt: batch.attempts + 1))
-                refreshMetadata()
-                continue
-            }
-            if idempotent && batch.baseSequence == nil {
-                let next = nextSequence[batch.partition] ?? 0
-                batch.baseSequence = next
-                nextSequence[batch.partition] = (next &+ Int32(batch.records.count)) & Int32.max
-            }
-            byLeader[leader, default: []].append(batch)
+        for batch in accumulator.expire(createdBefore: now - configuration.deliveryTimeout) {
+            fail(batch, KafkaClientError.requestTimedOut("delivery.timeout.ms expired for \(batch.partition)"))
         }
-        for (leader, batches) in byLeader {
-            Task { await self.produce(batches, to: leader) }
+        while true {
+            let ready = accumulator.drain(now: now, canSend: canSend)
+            if ready.isEmpty { break }
+            var byLeader: [Int32: [Batch]] = [:]
+            for var batch in ready {
+                guard let leader = metadata?.leader(of: batch.partition) else {
+                    accumulator.retry(batch, notBefore: now)
+                    continue
+                }
+                if idempotent && batch.baseSequence == nil {
+                    let next = nextSequence[batch.partition] ?? 0
+                    batch.baseSequence = next
+                    nextSequence[batch.partition] = (next &+ Int32(batch.records.count)) & Int32.max
+                }
+                byLeader[leader, default: []].append(batch)
+            }
+            for (leader, batches) in byLeader {
+                send(batches, to: leader)
+            }
         }
         scheduleWakeup()
-        if accumulator.isIdle {
-            let waiters = flushWaiters
-            flushWaiters = []
-            for waiter in waiters { waiter.resume() }
+        dispatchReports()
+        resumeFlushWaitersIfIdle()
+    }
+
+    /// Whether a batch of `partition` may go out now: its leader is known, connected, and below
+    /// `max.in.flight.requests.per.connection`. Starts the metadata refresh or connection it lacks.
+    private func canSend(_ partition: TopicPartition) -> Bool {
+        guard let leader = metadata?.leader(of: partition) else {
+            refreshMetadata()
+            return false
         }
+        guard connection(to: leader) != nil else { return false }
+        return requestsInFlight[leader, default: 0] < configuration.maxInFlightRequestsPerConnection
+    }
+
+    /// The live connection to `leader`, or nil while one is being made.
+    private func connection(to leader: Int32) -> BrokerConnection? {
+        if let connection = connections[leader], connection.isActive { return connection }
+        connections[leader] = nil
+        if connecting.insert(leader).inserted {
+            let client = client
+            Task {
+                do {
+                    self.connected(leader, try await client.connection(to: leader))
+                } catch {
+                    await self.connectionFailed(leader)
+                }
+            }
+        }
+        return nil
+    }
+
+    private func connected(_ leader: Int32, _ connection: BrokerConnection) {
+        connecting.remove(leader)
+        connections[leader] = connection
+        pump()
+    }
+
+    /// Tries again after `retry.backoff.ms`, with fresh metadata (the leader may have moved).
+    private func connectionFailed(_ leader: Int32) async {
+        refreshMetadata()
+        try? await Task.sleep(for: configuration.client.retryBackoff)
+        connecting.remove(leader)
+        pump()
     }
 
     private func scheduleWakeup() {
-        guard let next = accumulator.nextWakeup(now: .now) else { return }
+        guard let next = accumulator.nextWakeup(now: .now, canSend: canSend) else { return }
         if let scheduled = scheduledWakeup, scheduled <= next, scheduled > .now { return }
         scheduledWakeup = next
         Task {
@@ -236,14 +380,18 @@ public actor KafkaProducer {
     }
 
     private var refreshing = false
+    private var lastRefresh: ContinuousClock.Instant?
 
+    /// Refreshes the metadata of every topic produced to, at most once per `retry.backoff.ms`.
     private func refreshMetadata() {
         guard !refreshing else { return }
         refreshing = true
-        let topics = Array(Set(metadata?.topics.keys.map { $0 } ?? []))
+        let notBefore = lastRefresh.map { $0 + configuration.client.retryBackoff }
+        let topics = Array(metadata?.topics.keys.map { $0 } ?? [])
         let client = client
         let autoCreate = configuration.allowAutoCreateTopics
         Task {
+            if let notBefore { try? await Task.sleep(until: notBefore, clock: .continuous) }
             let fresh = try? await client.metadata(topics: topics, autoCreate: autoCreate, refresh: true)
             self.metadataRefreshed(fresh)
         }
@@ -251,112 +399,231 @@ public actor KafkaProducer {
 
     private func metadataRefreshed(_ fresh: ClusterMetadata?) {
         refreshing = false
+        lastRefresh = .now
         if let fresh { metadata = fresh }
         pump()
     }
 
-    private func produce(_ batches: [RecordAccumulator<PendingRecord, Delivery>.Batch], to leader: Int32) async {
+    /// A Produce request encoded off the actor, and the batches it carries; those that failed to encode
+    /// (compression) are reported apart.
+    struct EncodedRequest: Sendable {
         var request = ProduceRequest()
-        request.acks = configuration.acks.rawValue
-        request.timeoutMs = Int32(clamping: configuration.client.requestTimeout.components.seconds * 1000)
-        var encoded: [RecordAccumulator<PendingRecord, Delivery>.Batch] = []
-        for batch in batches {
-            do {
-                let records = try encode(batch)
-                var partitionData = ProduceRequest.PartitionProduceData()
-                partitionData.index = batch.partition.partition
-                partitionData.records = records
-                if let index = request.topicData.firstIndex(where: { $0.name == batch.partition.topic }) {
-                    request.topicData[index].partitionData.append(partitionData)
-                } else {
-                    var topicData = ProduceRequest.TopicProduceData()
-                    topicData.name = batch.partition.topic
-                    topicData.partitionData = [partitionData]
-                    request.topicData.append(topicData)
-                }
-                encoded.append(batch)
-            } catch {
-                accumulator.completed(batch.partition)
-                fail(batch, error)
-            }
-        }
-        guard !encoded.isEmpty else { return pump() }
+        var batches: [Batch] = []
+        var failed: [(Batch, any Error)] = []
+    }
 
-        if configuration.acks == .none {
-            do {
-                try await client.sendWithoutResponse(request, to: leader)
-                for batch in encoded {
-                    accumulator.completed(batch.partition)
-                    deliver(batch, baseOffset: -1, logAppendTime: -1)
-                }
-            } catch {
-                retryOrFail(encoded, error)
-            }
-            return pump()
-        }
+    /// Requests to one broker being encoded: numbered when started, written strictly in that order.
+    struct EncodingQueue {
+        var started = 0
+        var written = 0
+        var done: [Int: EncodedRequest] = [:]
+    }
 
-        let response: ProduceResponse
-        do {
-            response = try await client.send(request, to: leader)
-        } catch {
-            retryOrFail(encoded, error)
-            return pump()
+    private var encoding: [Int32: EncodingQueue] = [:]
+
+    /// Starts a Produce request of `batches` to `leader`: it is encoded on another thread (compression
+    /// and record encoding are most of the producer's work), then written by `encoded` in the order the
+    /// requests were started, so each partition's batches leave in sequence order.
+    private func send(_ batches: [Batch], to leader: Int32) {
+        requestsInFlight[leader, default: 0] += 1
+        let ticket = encoding[leader, default: EncodingQueue()].started
+        encoding[leader, default: EncodingQueue()].started += 1
+        let (producerID, producerEpoch) = idempotent ? (producerID, producerEpoch) : (-1, -1)
+        let configuration = configuration
+        Task.detached {
+            let request = Self.encode(batches, configuration: configuration, producerID: producerID, producerEpoch: producerEpoch)
+            await self.encoded(request, ticket: ticket, to: leader)
         }
-        for batch in encoded {
-            let partitionResponse = response.responses.first { $0.name == batch.partition.topic }?
-                .partitionResponses.first { $0.index == batch.partition.partition }
-            guard let partitionResponse else {
-                retryOrFail([batch], KafkaClientError.protocolError("no response for \(batch.partition)"))
-                continue
-            }
-            let code = KafkaErrorCode(rawValue: partitionResponse.errorCode)
-            if code == .none || code == .duplicateSequenceNumber {
-                accumulator.completed(batch.partition)
-                deliver(batch, baseOffset: code == .none ? partitionResponse.baseOffset : -1,
-                        logAppendTime: partitionResponse.logAppendTimeMs)
+    }
+
+    /// Writes every encoded request of `leader` whose predecessors are written; the response of each is
+    /// handled after the previous response of that broker.
+    private func encoded(_ request: EncodedRequest, ticket: Int, to leader: Int32) {
+        encoding[leader, default: EncodingQueue()].done[ticket] = request
+        while let queue = encoding[leader], let next = queue.done[queue.written] {
+            encoding[leader]?.done[queue.written] = nil
+            encoding[leader]?.written += 1
+            write(next, to: leader)
+        }
+        pump()
+    }
+
+    private func write(_ encoded: EncodedRequest, to leader: Int32) {
+        for (batch, error) in encoded.failed {
+            accumulator.completed(batch)
+            fail(batch, error)
+        }
+        guard !encoded.batches.isEmpty, let connection = connections[leader] else {
+            requestsInFlight[leader, default: 1] -= 1
+            for batch in encoded.batches { accumulator.retry(batch, notBefore: .now) }
+            return
+        }
+        let outcome: @Sendable () async -> Result<ProduceResponse?, KafkaClientError>
+        do throws(KafkaClientError) {
+            if configuration.acks == .none {
+                let written = try connection.startWithoutResponse(encoded.request)
+                outcome = {
+                    do {
+                        try await written.get()
+                        return .success(nil)
+                    } catch {
+                        return .failure(.connectionFailed("\(connection.address): \(error)"))
+                    }
+                }
             } else {
-                let message = partitionResponse.errorMessage.map { ": \($0)" } ?? ""
-                retryOrFail([batch], KafkaClientError.broker(code, "\(batch.partition)\(message)"))
+                let inFlight = try connection.start(encoded.request)
+                outcome = {
+                    do throws(KafkaClientError) {
+                        return .success(try await inFlight.response())
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+        } catch {
+            requestsInFlight[leader, default: 1] -= 1
+            retryOrFail(encoded.batches, error)
+            return
+        }
+        let previous = lastResponse[leader]
+        lastResponse[leader] = Task {
+            let result = await outcome()
+            await previous?.value
+            self.handle(result, for: encoded.batches, from: leader)
+        }
+    }
+
+    /// Delivers, retries or fails each batch of one Produce request by its partition's answer.
+    private func handle(_ result: Result<ProduceResponse?, KafkaClientError>, for batches: [Batch], from leader: Int32) {
+        requestsInFlight[leader, default: 1] -= 1
+        switch result {
+        case .failure(let error):
+            if connections[leader]?.isActive == false { connections[leader] = nil }
+            retryOrFail(batches, error)
+        case .success(nil):
+            for batch in batches {
+                accumulator.completed(batch)
+                deliver(batch, baseOffset: -1, logAppendTime: -1)
+            }
+        case .success(let response?):
+            for batch in batches {
+                let partitionResponse = response.responses.first { $0.name == batch.partition.topic }?
+                    .partitionResponses.first { $0.index == batch.partition.partition }
+                guard let partitionResponse else {
+                    retryOrFail([batch], KafkaClientError.protocolError("no response for \(batch.partition)"))
+                    continue
+                }
+                let code = KafkaErrorCode(rawValue: partitionResponse.errorCode)
+                if code == .none || code == .duplicateSequenceNumber {
+                    accumulator.completed(batch)
+                    deliver(batch, baseOffset: code == .none ? partitionResponse.baseOffset : -1,
+                            logAppendTime: partitionResponse.logAppendTimeMs)
+                } else if code == .outOfOrderSequenceNumber && accumulator.hasEarlierOutstanding(than: batch) {
+                    // An earlier batch of the partition failed and will be resent first: this one follows it.
+                    accumulator.retry(batch, notBefore: .now)
+                } else {
+                    let message = partitionResponse.errorMessage.map { ": \($0)" } ?? ""
+                    retryOrFail([batch], KafkaClientError.broker(code, "\(batch.partition)\(message)"))
+                }
             }
         }
         pump()
     }
 
-    /// The batch's records as one record batch v2, compressed, with the producer id and sequence.
-    private func encode(_ batch: RecordAccumulator<PendingRecord, Delivery>.Batch) throws -> ByteBuffer {
+    /// One Produce request holding each batch's records as a record batch v2, compressed, with the
+    /// producer id and sequence. Touches no actor state: it runs on whichever thread is free.
+    private static func encode(
+        _ batches: [Batch], configuration: ProducerConfiguration, producerID: Int64, producerEpoch: Int16
+    ) -> EncodedRequest {
+        var encoded = EncodedRequest()
+        encoded.request.acks = configuration.acks.rawValue
+        encoded.request.timeoutMs = Int32(clamping: configuration.client.requestTimeout.components.seconds * 1000)
+        for batch in batches {
+            do {
+                var partitionData = ProduceRequest.PartitionProduceData()
+                partitionData.index = batch.partition.partition
+                partitionData.records = try encode(
+                    batch, compression: configuration.compression, producerID: producerID, producerEpoch: producerEpoch)
+                if let index = encoded.request.topicData.firstIndex(where: { $0.name == batch.partition.topic }) {
+                    encoded.request.topicData[index].partitionData.append(partitionData)
+                } else {
+                    var topicData = ProduceRequest.TopicProduceData()
+                    topicData.name = batch.partition.topic
+                    topicData.partitionData = [partitionData]
+                    encoded.request.topicData.append(topicData)
+                }
+                encoded.batches.append(batch)
+            } catch {
+                encoded.failed.append((batch, error))
+            }
+        }
+        return encoded
+    }
+
+    private static func encode(
+        _ batch: Batch, compression: CompressionCodec, producerID: Int64, producerEpoch: Int16
+    ) throws -> ByteBuffer {
         var builder = RecordBatchBuilder(
-            compression: configuration.compression, producerId: idempotent ? producerID : -1,
-            producerEpoch: idempotent ? producerEpoch : -1, baseSequence: batch.baseSequence ?? -1)
+            compression: compression, producerId: producerID, producerEpoch: producerEpoch,
+            baseSequence: batch.baseSequence ?? -1)
+        // Keys and values are copied into one buffer, then sliced: one allocation per batch, not per record.
+        // Every byte is written before the first slice is taken, so the slices never force a copy.
+        var slab = ByteBufferAllocator().buffer(capacity: batch.estimatedBytes)
         for pending in batch.records {
-            builder.append(
-                key: pending.record.key.map { ByteBuffer(bytes: $0) }, value: pending.record.value.map { ByteBuffer(bytes: $0) },
-                headers: pending.record.headers, timestamp: pending.timestamp)
+            if let key = pending.key { slab.writeBytes(key) }
+            if let value = pending.value { slab.writeBytes(value) }
+        }
+        func slice(_ bytes: [UInt8]?) -> ByteBuffer? {
+            guard let bytes else { return nil }
+            defer { slab.moveReaderIndex(forwardBy: bytes.count) }
+            return slab.getSlice(at: slab.readerIndex, length: bytes.count) ?? ByteBuffer(bytes: bytes)
+        }
+        for pending in batch.records {
+            builder.append(key: slice(pending.key), value: slice(pending.value), headers: pending.headers, timestamp: pending.timestamp)
         }
         return try builder.build()
     }
 
-    private func deliver(_ batch: RecordAccumulator<PendingRecord, Delivery>.Batch, baseOffset: Int64, logAppendTime: Int64) {
-        for (index, (pending, delivery)) in zip(batch.records, batch.completions).enumerated() {
-            delivery.report(
-                .success(RecordMetadata(
-                    topic: batch.partition.topic, partition: batch.partition.partition,
-                    offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
-                    timestamp: logAppendTime >= 0 ? logAppendTime : pending.timestamp)))
+    private func deliver(_ batch: Batch, baseOffset: Int64, logAppendTime: Int64) {
+        reports.append {
+            for (index, (pending, delivery)) in zip(batch.records, batch.completions).enumerated() {
+                delivery(
+                    .success(RecordMetadata(
+                        topic: batch.partition.topic, partition: batch.partition.partition,
+                        offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
+                        timestamp: logAppendTime >= 0 ? logAppendTime : pending.timestamp)))
+            }
         }
     }
 
-    private func fail(_ batch: RecordAccumulator<PendingRecord, Delivery>.Batch, _ error: any Error) {
-        for delivery in batch.completions { delivery.report(.failure(error)) }
+    private func fail(_ batch: Batch, _ error: any Error) {
+        reports.append {
+            for delivery in batch.completions { delivery(.failure(error)) }
+        }
     }
 
-    private func retryOrFail(_ batches: [RecordAccumulator<PendingRecord, Delivery>.Batch], _ error: any Error) {
+    /// Runs the delivery reports decided since the last call off the actor (the callbacks are the
+    /// caller's code, and a record's report costs about as much as taking it in), after the reports
+    /// dispatched before them: a partition's reports keep their order.
+    private func dispatchReports() {
+        guard !reports.isEmpty else { return }
+        let batch = reports
+        reports = []
+        let previous = reporting
+        reporting = Task.detached {
+            await previous?.value
+            for report in batch { report() }
+        }
+    }
+
+    private func retryOrFail(_ batches: [Batch], _ error: any Error) {
         let now = ContinuousClock.now
         let retriable = (error as? KafkaClientError)?.isRetriable ?? false
         for batch in batches {
             if retriable && batch.createdAt + configuration.deliveryTimeout > now {
                 accumulator.retry(batch, notBefore: now + configuration.client.backoff(attempt: batch.attempts + 1))
             } else {
-                accumulator.completed(batch.partition)
+                accumulator.completed(batch)
                 fail(batch, error)
             }
         }

@@ -14,8 +14,9 @@ public struct ProducerConfiguration: Sendable {
 
     public var client: ClientConfiguration
     public var acks = Acks.all
-    /// `enable.idempotence`: nil means the Java default, on exactly when `acks` is `all`. Setting it to
-    /// true with another `acks` is rejected, as the Java client does.
+    /// `enable.idempotence`: nil means the Java default, on exactly when `acks` is `all` (and at most 5
+    /// requests may be in flight). Setting it to true with another `acks` is rejected, as the Java
+    /// client does.
     public var enableIdempotence: Bool?
     /// `batch.size`: a partition's batch is sent once it holds this many bytes.
     public var batchSize = 16384
@@ -27,6 +28,10 @@ public struct ProducerConfiguration: Sendable {
     public var deliveryTimeout: Duration = .seconds(120)
     /// `max.request.size`: a single record larger than this is rejected before sending.
     public var maxRequestSize = 1_048_576
+    /// `max.in.flight.requests.per.connection`: Produce requests sent to one broker and not yet answered.
+    /// At most 5 with idempotence, as in the Java client: the broker remembers the last 5 batches of a
+    /// producer per partition to recognise a retried one.
+    public var maxInFlightRequestsPerConnection = 5
     /// `allow.auto.create.topics` for the producer's metadata requests.
     public var allowAutoCreateTopics = true
 
@@ -36,8 +41,15 @@ public struct ProducerConfiguration: Sendable {
 
     /// Whether this configuration produces idempotently.
     func idempotent() throws(KafkaClientError) -> Bool {
+        guard maxInFlightRequestsPerConnection >= 1 else {
+            throw .invalidArgument("max.in.flight.requests.per.connection must be at least 1")
+        }
+        let pipelineFits = maxInFlightRequestsPerConnection <= 5
         switch (enableIdempotence, acks) {
-        case (nil, .all), (true, .all): return true
+        // The Java client turns the default idempotence off, silently, when more requests may be in flight.
+        case (nil, .all): return pipelineFits
+        case (true, .all) where pipelineFits: return true
+        case (true, .all): throw .invalidArgument("enable.idempotence needs max.in.flight.requests.per.connection <= 5")
         case (true, _): throw .invalidArgument("enable.idempotence=true requires acks=all")
         case (nil, _), (false, _): return false
         }

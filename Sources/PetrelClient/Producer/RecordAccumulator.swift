@@ -5,12 +5,15 @@ protocol AccumulatedRecord {
 }
 
 /// The producer's batching state machine: records per partition, grouped into batches closed by
-/// `batch.size` or `linger.ms`, handed to the sender at most one in flight per partition.
+/// `batch.size` or `linger.ms`, handed to the sender in order, several per partition in flight.
 ///
-/// One batch in flight per partition keeps the partition's order (and the idempotent producer's
-/// sequence numbers) intact across retries without reordering logic: a failed batch goes back to the
-/// head of its partition's queue and is sent again before anything behind it. Pure value: time comes
-/// in as `now`, and the driver sleeps until `nextWakeup()`.
+/// Ordering across retries (what the idempotent producer's sequence numbers need): batches are drained
+/// oldest first and numbered by `sendOrder` when first sent. A batch that comes back for a retry is put
+/// back in the queue in `sendOrder` position; if later batches of its partition are still in flight,
+/// the partition sends nothing more until all of them have come back (they fail with
+/// OUT_OF_ORDER_SEQUENCE_NUMBER behind the failed one, and are put back too), then resends from the
+/// oldest on. This is the Java client's rule (retried batches go first, in sequence order). Pure
+/// value: time comes in as `now`, and the driver sleeps until `nextWakeup()`.
 struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     struct Batch {
         var partition: TopicPartition
@@ -20,6 +23,8 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         var createdAt: ContinuousClock.Instant
         /// Assigned when the batch is first drained (idempotent producer); reused by every retry.
         var baseSequence: Int32?
+        /// The batch's rank among all batches drained, assigned when first drained; orders retries.
+        var sendOrder: Int?
         var attempts = 0
         /// A retried batch is not sent again before this instant (`retry.backoff.ms`).
         var notBefore: ContinuousClock.Instant?
@@ -31,8 +36,17 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     let batchSize: Int
     let linger: Duration
     private var open: [TopicPartition: Batch] = [:]
+    /// The open batch appended to last, kept out of `open` (whose keys never include its partition):
+    /// the sticky partitioner sends runs of records to one partition, and each then skips two
+    /// dictionary operations. Every other mutation first puts it back (`settle()`).
+    private var hot: Batch?
     private var closed: [TopicPartition: [Batch]] = [:]
-    private var inFlight: Set<TopicPartition> = []
+    /// `sendOrder` of each partition's batches sent and not yet answered, oldest first.
+    private var inFlight: [TopicPartition: [Int]] = [:]
+    /// Partitions with a batch put back while later ones were in flight: nothing is sent from them until
+    /// those have come back.
+    private var resyncing: Set<TopicPartition> = []
+    private var drained = 0
     /// While set, open batches are ready at once (`flush()`, close).
     var flushing = false
 
@@ -57,85 +71,155 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
         -> AppendResult
     {
         var result = AppendResult()
-        // Taken out of the dictionary while it grows, so appending does not copy its arrays.
+        // Moved out of storage while it grows, so appending does not copy its arrays.
         var batch: Batch
-        if let existing = open.removeValue(forKey: partition) {
+        if hot?.partition == partition, let current = hot.take() {
+            batch = current
+        } else if let existing = { settle(); return open.removeValue(forKey: partition) }() {
             batch = existing
         } else {
-            batch = Batch(partition: partition, createdAt: now)
+            batch = newBatch(for: partition, sizedFor: record, now: now)
             result.openedBatch = true
         }
         if batch.estimatedBytes + record.estimatedSize > batchSize, !batch.records.isEmpty {
             closed[partition, default: []].append(batch)
-            batch = Batch(partition: partition, createdAt: now)
+            batch = newBatch(for: partition, sizedFor: record, now: now)
             result = AppendResult(closedBatch: true, openedBatch: true)
         }
         batch.records.append(record)
         batch.completions.append(completion)
         batch.estimatedBytes += record.estimatedSize
-        open[partition] = batch
+        hot = batch
         return result
     }
 
-    /// The batches to send now: per partition without a batch in flight, its oldest closed batch, or
-    /// its open batch once `linger` has passed (or when flushing). Marks those partitions in flight.
-    mutating func drain(now: ContinuousClock.Instant) -> [Batch] {
+    /// An empty batch with room for as many records like `record` as `batch.size` holds (at most
+    /// 16,384), so filling it does not grow its arrays step by step.
+    private func newBatch(for partition: TopicPartition, sizedFor record: Record, now: ContinuousClock.Instant) -> Batch {
+        var batch = Batch(partition: partition, createdAt: now)
+        let expected = min(16_384, max(1, (batchSize - Self.batchOverhead) / max(1, record.estimatedSize)))
+        batch.records.reserveCapacity(expected)
+        batch.completions.reserveCapacity(expected)
+        return batch
+    }
+
+    /// The batches to send now, at most one per partition (one Produce request's worth): a partition's
+    /// oldest queued batch, or its open batch once `linger` has passed (or when flushing). Partitions
+    /// for which `canSend` is false (their broker has enough requests in flight) and resyncing partitions
+    /// with batches in flight are skipped. The batches returned count as in flight.
+    mutating func drain(now: ContinuousClock.Instant, canSend: (TopicPartition) -> Bool) -> [Batch] {
+        settle()
         var ready: [Batch] = []
-        for partition in Set(open.keys).union(closed.keys).sorted() where !inFlight.contains(partition) {
+        for partition in Set(open.keys).union(closed.keys).sorted() where !isBlocked(partition) && canSend(partition) {
+            var batch: Batch
             if var queue = closed[partition], let head = queue.first {
                 if let notBefore = head.notBefore, notBefore > now { continue }
                 queue.removeFirst()
                 closed[partition] = queue.isEmpty ? nil : queue
-                ready.append(head)
-            } else if let batch = open[partition], flushing || batch.createdAt + linger <= now
-                || batch.estimatedBytes >= batchSize
+                batch = head
+            } else if let candidate = open[partition], flushing || candidate.createdAt + linger <= now
+                || candidate.estimatedBytes >= batchSize
             {
                 open[partition] = nil
-                ready.append(batch)
+                batch = candidate
             } else {
                 continue
             }
-            inFlight.insert(partition)
+            if batch.sendOrder == nil {
+                batch.sendOrder = drained
+                drained += 1
+            }
+            inFlight[partition, default: []].append(batch.sendOrder ?? 0)
+            ready.append(batch)
         }
         return ready
     }
 
-    /// The batch of `partition` was acknowledged (or failed for good): its partition may send again.
-    mutating func completed(_ partition: TopicPartition) {
-        inFlight.remove(partition)
+    private func isBlocked(_ partition: TopicPartition) -> Bool {
+        resyncing.contains(partition) && inFlight[partition] != nil
     }
 
-    /// Puts a failed batch back at the head of its partition's queue, not to be sent before `notBefore`.
+    /// `batch` was acknowledged (or failed for good): it no longer counts as in flight.
+    mutating func completed(_ batch: Batch) {
+        removeInFlight(batch)
+    }
+
+    /// Puts a sent batch back in its partition's queue, in send order, not to be sent again before
+    /// `notBefore`. Batches of the partition sent after it and still in flight hold the partition until
+    /// they are back.
     mutating func retry(_ batch: Batch, notBefore: ContinuousClock.Instant) {
         var batch = batch
         batch.attempts += 1
         batch.notBefore = notBefore
-        closed[batch.partition, default: []].insert(batch, at: 0)
-        inFlight.remove(batch.partition)
+        removeInFlight(batch)
+        if inFlight[batch.partition] != nil { resyncing.insert(batch.partition) }
+        var queue = closed[batch.partition] ?? []
+        let order = batch.sendOrder ?? Int.max
+        let position = queue.firstIndex { ($0.sendOrder ?? Int.max) > order } ?? queue.endIndex
+        queue.insert(batch, at: position)
+        closed[batch.partition] = queue
     }
 
-    /// Removes and returns every batch not in flight (used to fail them when the producer closes).
-    mutating func removeAll() -> [Batch] {
-        let all = closed.values.flatMap { $0 } + open.values
-        closed = [:]
-        open = [:]
-        return all
+    private mutating func removeInFlight(_ batch: Batch) {
+        guard var orders = inFlight[batch.partition], let index = orders.firstIndex(of: batch.sendOrder ?? -1) else { return }
+        orders.remove(at: index)
+        if orders.isEmpty {
+            inFlight[batch.partition] = nil
+            resyncing.remove(batch.partition)
+        } else {
+            inFlight[batch.partition] = orders
+        }
     }
 
-    /// The earliest instant at which `drain` could return something it cannot return now; nil when
-    /// only an append or a completion can make progress.
-    func nextWakeup(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+    /// Whether a batch of `batch`'s partition sent before it is still in flight or waiting for a retry:
+    /// then an OUT_OF_ORDER_SEQUENCE_NUMBER for `batch` only means that one has not been written yet.
+    func hasEarlierOutstanding(than batch: Batch) -> Bool {
+        guard let order = batch.sendOrder else { return false }
+        if inFlight[batch.partition]?.contains(where: { $0 < order }) == true { return true }
+        return closed[batch.partition]?.contains { ($0.sendOrder ?? Int.max) < order } == true
+    }
+
+    /// Removes and returns the batches not in flight that were created before `cutoff`
+    /// (`delivery.timeout.ms` expired while they waited for a connection or a leader).
+    mutating func expire(createdBefore cutoff: ContinuousClock.Instant) -> [Batch] {
+        settle()
+        var expired: [Batch] = []
+        for (partition, queue) in closed where queue.contains(where: { $0.createdAt < cutoff }) {
+            expired += queue.filter { $0.createdAt < cutoff }
+            let kept = queue.filter { $0.createdAt >= cutoff }
+            closed[partition] = kept.isEmpty ? nil : kept
+        }
+        for (partition, batch) in open where batch.createdAt < cutoff {
+            expired.append(batch)
+            open[partition] = nil
+        }
+        return expired
+    }
+
+    /// The earliest instant at which `drain` could return something it cannot return now because of
+    /// time (a retry backoff or a linger); nil when only an append, a completion or a new connection can
+    /// make progress. Partitions `canSend` refuses are left to the completion that frees them.
+    func nextWakeup(now: ContinuousClock.Instant, canSend: (TopicPartition) -> Bool) -> ContinuousClock.Instant? {
         var earliest: ContinuousClock.Instant?
         func consider(_ instant: ContinuousClock.Instant) { earliest = min(earliest ?? instant, instant) }
-        for (partition, queue) in closed where !inFlight.contains(partition) {
+        for (partition, queue) in closed where !isBlocked(partition) && canSend(partition) {
             if let head = queue.first { consider(head.notBefore ?? now) }
         }
-        for (partition, batch) in open where !inFlight.contains(partition) && closed[partition] == nil {
-            consider(batch.createdAt + linger)
+        for batch in open.values + [hot].compactMap({ $0 }) {
+            if closed[batch.partition] == nil && !isBlocked(batch.partition) && canSend(batch.partition) {
+                consider(batch.createdAt + linger)
+            }
         }
         return earliest
     }
 
     /// True when nothing is buffered or in flight (`flush()` is done).
-    var isIdle: Bool { open.isEmpty && closed.isEmpty && inFlight.isEmpty }
+    var isIdle: Bool { hot == nil && open.isEmpty && closed.isEmpty && inFlight.isEmpty }
+
+    /// Puts the hot batch back into `open`.
+    private mutating func settle() {
+        if let batch = hot.take() { open[batch.partition] = batch }
+    }
 }
+
+extension RecordAccumulator.Batch: Sendable where Record: Sendable, Completion: Sendable {}
