@@ -346,7 +346,7 @@ def write(chosen, versions):
         (FIXTURES / f"{stem}-request.bin").write_bytes(exchange["request"])
         (FIXTURES / f"{stem}-response.bin").write_bytes(exchange["response"])
         (CORPUS / f"golden-{stem}.bin").write_bytes(exchange["request"])
-        manifest.append({"api": api, "apiKey": exchange["api_key"], "version": exchange["version"],
+        manifest.append({"api": api, "keyNumber": exchange["api_key"], "version": exchange["version"],
                          "variant": variant, "client": client, **versions[client], "scenario": scenario,
                          "request": f"{stem}-request.bin", "response": f"{stem}-response.bin", "sent": facts})
     (FIXTURES / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

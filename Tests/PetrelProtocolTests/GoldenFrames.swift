@@ -22,7 +22,7 @@ struct GoldenExchange: Decodable, Sendable, CustomTestStringConvertible {
     }
 
     var api: String
-    var apiKey: Int16
+    var keyNumber: Int16
     var version: Int16
     /// The produce scenario (codec or `idempotent`) for Produce, nil for other APIs.
     var variant: String?
@@ -74,9 +74,9 @@ struct GoldenExchange: Decodable, Sendable, CustomTestStringConvertible {
     func decodeResponse() throws -> (header: ResponseHeader, body: any KafkaResponse, bodyBytes: ByteBuffer) {
         let frame = try responseFrame()
         var reader = KafkaReader(buffer: frame)
-        let header = try KafkaFraming.readResponseHeader(from: &reader, apiKey: ApiKey(apiKey), apiVersion: version)
+        let header = try KafkaFraming.readResponseHeader(from: &reader, apiKey: ApiKey(keyNumber), apiVersion: version)
         let bodyBytes = Self.rest(of: frame, after: reader)
-        let body = try ApiKey(apiKey).decodeResponse(from: &reader, version: version)
+        let body = try ApiKey(keyNumber).decodeResponse(from: &reader, version: version)
         guard reader.remaining == 0 else { throw Leftover(frame: response, bytes: reader.remaining) }
         return (header, body, bodyBytes)
     }
