@@ -71,6 +71,32 @@ extension ByteBuffer {
         #expect(nothing?.code == .outputBoundExceeded)
     }
 
+    /// The reusing form appends after what `output` holds, applies the bound to its own output only, and
+    /// leaves `output` as it was when it fails; a buffer big enough already is not reallocated.
+    @Test(arguments: codecs + [.none])
+    func decompressAppendsToAReusedBuffer(codec: CompressionCodec) throws {
+        let prefix = ByteBuffer(string: "kept")
+        var output = ByteBufferAllocator().buffer(capacity: 1 << 20)
+        for seed in UInt64(1)...3 {
+            let original = samplePayload(count: 100_000 + Int(seed), seed: seed)
+            let compressed = try codec.compress(original)
+            output.clear()
+            output.writeImmutableBuffer(prefix)
+            let storage = output.withUnsafeReadableBytes { $0.baseAddress }
+            try codec.decompress(compressed, appendingTo: &output, maxOutputBytes: original.readableBytes)
+            #expect(output.withUnsafeReadableBytes { $0.baseAddress } == storage, "\(codec): buffer reallocated")
+            #expect(output.readSlice(length: prefix.readableBytes) == prefix)
+            #expect(output == original)
+
+            let before = output
+            let error = #expect(throws: CompressionError.self) {
+                try codec.decompress(compressed, appendingTo: &output, maxOutputBytes: original.readableBytes - 1)
+            }
+            #expect(error?.code == .outputBoundExceeded)
+            #expect(output == before)
+        }
+    }
+
     @Test(arguments: codecs)
     func emptyAndTruncatedInputsAreCorrupt(codec: CompressionCodec) throws {
         let empty = #expect(throws: CompressionError.self) { try codec.decompress(ByteBuffer(), maxOutputBytes: Self.bound) }

@@ -33,10 +33,23 @@ enum CodecShim {
     static func decompress(
         _ input: ByteBuffer, shimID: CInt, maxOutputBytes: Int, codec: CompressionCodec
     ) throws(CompressionError) -> ByteBuffer {
+        var output = ByteBuffer()
+        try decompress(input, shimID: shimID, appendingTo: &output, maxOutputBytes: maxOutputBytes, codec: codec)
+        return output
+    }
+
+    /// Appends the decompressed bytes to `output`, growing it only when its writable space runs out.
+    /// A caller that decompresses batch after batch passes the same (cleared) buffer: a fresh
+    /// megabyte-sized output per call costs more than lz4's decoding, because glibc serves it with mmap
+    /// and the kernel zero-fills it page by page.
+    static func decompress(
+        _ input: ByteBuffer, shimID: CInt, appendingTo output: inout ByteBuffer, maxOutputBytes: Int, codec: CompressionCodec
+    ) throws(CompressionError) {
         precondition(maxOutputBytes >= 0, "negative output bound")
-        let result = input.withUnsafeReadableBytes { source -> Result<ByteBuffer, CompressionError> in
+        let start = output.writerIndex
+        let status = input.withUnsafeReadableBytes { source -> CInt in
             guard let decoder = CSystemShims_decoder_create(shimID, source.baseAddress, source.count, maxOutputBytes) else {
-                return .failure(CompressionError(.outOfMemory, codec: codec, "cannot create a decoder"))
+                return CInt(CSYSTEMSHIMS_CODEC_OUT_OF_MEMORY)
             }
             defer { CSystemShims_decoder_free(decoder) }
             // First guess: the size the stream declares, else a typical ratio; growth covers a wrong guess.
@@ -45,7 +58,7 @@ enum CodecShim {
             let declared = CSystemShims_decoder_size_hint(decoder)
             let plausible = max(4096, source.count.multipliedReportingOverflow(by: 1024).partialValue)
             let guess = declared > 0 ? min(declared, plausible) : max(4096, source.count.multipliedReportingOverflow(by: 4).partialValue)
-            var output = ByteBufferAllocator().buffer(capacity: min(guess, maxOutputBytes))
+            output.reserveCapacity(minimumWritableBytes: min(guess, maxOutputBytes))
             while true {
                 var status = CInt(CSYSTEMSHIMS_CODEC_OK)
                 output.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { destination in
@@ -53,21 +66,18 @@ enum CodecShim {
                     status = CSystemShims_decoder_read(decoder, destination.baseAddress, destination.count, &written)
                     return written
                 }
-                switch status {
-                case CInt(CSYSTEMSHIMS_CODEC_OK):
-                    return .success(output)
-                case CInt(CSYSTEMSHIMS_CODEC_NEED_OUTPUT):
-                    // Double the space on offer, up to the bound: a codec may need room for a whole block
-                    // before it makes progress (snappy). With the bound on offer the decoder no longer
-                    // asks for more; it reports the overflow itself.
-                    let room = maxOutputBytes - output.writerIndex
-                    output.reserveCapacity(minimumWritableBytes: min(room, max(2 * output.writableBytes, 4096)))
-                default:
-                    return .failure(error(status, codec: codec, "decompressing \(source.count) bytes"))
-                }
+                guard status == CInt(CSYSTEMSHIMS_CODEC_NEED_OUTPUT) else { return status }
+                // Double the space on offer, up to the bound: a codec may need room for a whole block
+                // before it makes progress (snappy). With the bound on offer the decoder no longer asks
+                // for more; it counts its own output and reports the overflow itself.
+                let left = maxOutputBytes - (output.writerIndex - start)
+                output.reserveCapacity(minimumWritableBytes: min(left, max(2 * output.writableBytes, 4096)))
             }
         }
-        return try result.get()
+        guard status == CInt(CSYSTEMSHIMS_CODEC_OK) else {
+            output.moveWriterIndex(to: start)
+            throw error(status, codec: codec, "decompressing \(input.readableBytes) bytes")
+        }
     }
 
     private static func error(_ status: CInt, codec: CompressionCodec, _ context: String) -> CompressionError {

@@ -23,16 +23,30 @@ public enum CompressionCodec: Int16, CaseIterable, Hashable, Sendable {
     /// Decompresses `input`, failing with `.outputBoundExceeded` rather than producing (or allocating for)
     /// more than `maxOutputBytes`. The decompressed size need not be known in advance.
     public func decompress(_ input: ByteBuffer, maxOutputBytes: Int) throws(CompressionError) -> ByteBuffer {
-        switch self {
-        case .none:
-            guard input.readableBytes <= maxOutputBytes else {
-                throw CompressionError(.outputBoundExceeded, codec: self, "\(input.readableBytes) bytes > \(maxOutputBytes)")
-            }
+        if self == .none {
+            try Self.checkUncompressed(input, maxOutputBytes: maxOutputBytes)
             return input
-        case .gzip: return try GzipCodec.decompress(input, maxOutputBytes: maxOutputBytes)
-        case .snappy: return try SnappyCodec.decompress(input, maxOutputBytes: maxOutputBytes)
-        case .lz4: return try LZ4Codec.decompress(input, maxOutputBytes: maxOutputBytes)
-        case .zstd: return try ZstdCodec.decompress(input, maxOutputBytes: maxOutputBytes)
+        }
+        var output = ByteBuffer()
+        try decompress(input, appendingTo: &output, maxOutputBytes: maxOutputBytes)
+        return output
+    }
+
+    /// Appends the decompression of `input` (at most `maxOutputBytes`) to `output`; on failure `output` is
+    /// left as it was. Decompressing batch after batch into one cleared buffer reuses its memory.
+    public func decompress(_ input: ByteBuffer, appendingTo output: inout ByteBuffer, maxOutputBytes: Int) throws(CompressionError) {
+        guard self != .none else {
+            try Self.checkUncompressed(input, maxOutputBytes: maxOutputBytes)
+            output.writeImmutableBuffer(input)
+            return
+        }
+        // CSystemShims numbers its codecs as Kafka's attributes bits do.
+        try CodecShim.decompress(input, shimID: CInt(rawValue), appendingTo: &output, maxOutputBytes: maxOutputBytes, codec: self)
+    }
+
+    private static func checkUncompressed(_ input: ByteBuffer, maxOutputBytes: Int) throws(CompressionError) {
+        guard input.readableBytes <= maxOutputBytes else {
+            throw CompressionError(.outputBoundExceeded, codec: .none, "\(input.readableBytes) bytes > \(maxOutputBytes)")
         }
     }
 }
