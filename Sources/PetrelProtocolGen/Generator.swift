@@ -40,7 +40,7 @@ struct Generator {
                 guard let key = spec.apiKey else { throw GeneratorError("\(loaded.relativePath): metadata record without apiKey") }
                 metadataRecords.append((key, spec.name))
                 try emitStandalone(loaded, path: "Metadata/\(spec.name).swift", conformance: "KafkaMetadataRecord",
-                                   statics: ["public static let recordType: Int16 = \(key)"],
+                                   statics: ["@inlinable public static var recordType: Int16 { \(key) }"],
                                    doc: "The KRaft metadata record \(spec.name) (record type \(key)).")
             case "data":
                 let outputFolder = Self.outputFolders[folder] ?? folder
@@ -72,12 +72,12 @@ struct Generator {
         MessageEmitter(model: requestModel).emit(
             into: &out,
             role: .init(conformance: "KafkaRequest", statics: [
-                "public typealias Response = \(response.spec.name)", "public static let apiKey = \(staticKey)",
+                "public typealias Response = \(response.spec.name)", "@inlinable public static var apiKey: ApiKey { \(staticKey) }",
             ]),
             typeDoc: Self.typeDoc("The \(api) request (API key \(key)).", request.spec))
         out.line()
         MessageEmitter(model: responseModel).emit(
-            into: &out, role: .init(conformance: "KafkaResponse", statics: ["public static let apiKey = \(staticKey)"]),
+            into: &out, role: .init(conformance: "KafkaResponse", statics: ["@inlinable public static var apiKey: ApiKey { \(staticKey) }"]),
             typeDoc: Self.typeDoc("The \(api) response (API key \(key)).", response.spec))
         let files = [request.relativePath, response.relativePath]
         sources["\(api).swift"] = Self.fileHeader(files) + "\n" + out.text

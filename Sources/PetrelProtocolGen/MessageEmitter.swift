@@ -13,10 +13,13 @@ struct MessageEmitter {
     func emit(into out: inout CodeWriter, role: Role, typeDoc: String) {
         out.doc(typeDoc)
         out.block("public struct \(model.swiftName): \(role.conformance) {") { out in
+            // Statics are computed and inlinable, not `static let`: a stored static is a lazily
+            // initialized global whose accessor lives beside the message's code, so reading every
+            // handler's `apiKey` at start faulted in the pages of every message type (idle RSS).
             for line in role.statics { out.line(line) }
-            out.line("public static let versions: ClosedRange<Int16> = \(model.validVersions.lowest)...\(model.validVersions.highest)")
+            out.line("@inlinable public static var versions: ClosedRange<Int16> { \(model.validVersions.lowest)...\(model.validVersions.highest) }")
             let flexible = model.hasFlexibleVersions ? "\(model.flexibleVersions.lowest)" : "nil"
-            out.line("public static let firstFlexibleVersion: Int16? = \(flexible)")
+            out.line("@inlinable public static var firstFlexibleVersion: Int16? { \(flexible) }")
             out.line()
             emitBody(model.fields, typeName: model.swiftName, topLevel: true, context: model.validVersions, into: &out)
             for structModel in model.structs {

@@ -36,7 +36,7 @@ enum RegistryEmitter {
         var out = CodeWriter()
         out.block("extension ApiKey {") { out in
             for api in apis {
-                out.line("public static let \(Naming.propertyName(api.name)) = ApiKey(\(api.key))")
+                out.line("@inlinable public static var \(Naming.propertyName(api.name)): ApiKey { ApiKey(\(api.key)) }")
             }
             out.line()
             out.doc("Every API key this build knows: its Kafka name and request type (whose `Response` is the response type).")

@@ -5,9 +5,9 @@ import NIOCore
 /// The AddOffsetsToTxn request (API key 25). Versions 0-4, flexible 3+. Listeners: zkBroker, broker.
 public struct AddOffsetsToTxnRequest: KafkaRequest {
     public typealias Response = AddOffsetsToTxnResponse
-    public static let apiKey = ApiKey.addOffsetsToTxn
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.addOffsetsToTxn }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The transactional id corresponding to the transaction. Versions 0+, entity transactionalId.
     public var transactionalID: String = ""
@@ -58,9 +58,9 @@ public struct AddOffsetsToTxnRequest: KafkaRequest {
 
 /// The AddOffsetsToTxn response (API key 25). Versions 0-4, flexible 3+.
 public struct AddOffsetsToTxnResponse: KafkaResponse {
-    public static let apiKey = ApiKey.addOffsetsToTxn
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.addOffsetsToTxn }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

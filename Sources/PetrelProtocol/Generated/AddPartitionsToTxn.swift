@@ -5,9 +5,9 @@ import NIOCore
 /// The AddPartitionsToTxn request (API key 24). Versions 0-5, flexible 3+. Listeners: zkBroker, broker.
 public struct AddPartitionsToTxnRequest: KafkaRequest {
     public typealias Response = AddPartitionsToTxnResponse
-    public static let apiKey = ApiKey.addPartitionsToTxn
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.addPartitionsToTxn }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// List of transactions to add partitions to. Versions 4+.
     public var transactions: [AddPartitionsToTxnTransaction] = []
@@ -217,9 +217,9 @@ public struct AddPartitionsToTxnRequest: KafkaRequest {
 
 /// The AddPartitionsToTxn response (API key 24). Versions 0-5, flexible 3+.
 public struct AddPartitionsToTxnResponse: KafkaResponse {
-    public static let apiKey = ApiKey.addPartitionsToTxn
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.addPartitionsToTxn }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

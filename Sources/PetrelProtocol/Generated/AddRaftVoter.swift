@@ -5,9 +5,9 @@ import NIOCore
 /// The AddRaftVoter request (API key 80). Versions 0, flexible 0+. Listeners: controller, broker.
 public struct AddRaftVoterRequest: KafkaRequest {
     public typealias Response = AddRaftVoterResponse
-    public static let apiKey = ApiKey.addRaftVoter
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.addRaftVoter }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Versions 0+, nullable 0+.
     public var clusterID: String? = ""
@@ -111,9 +111,9 @@ public struct AddRaftVoterRequest: KafkaRequest {
 
 /// The AddRaftVoter response (API key 80). Versions 0, flexible 0+.
 public struct AddRaftVoterResponse: KafkaResponse {
-    public static let apiKey = ApiKey.addRaftVoter
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.addRaftVoter }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct AllocateProducerIdsRequest: KafkaRequest {
     public typealias Response = AllocateProducerIdsResponse
-    public static let apiKey = ApiKey.allocateProducerIDs
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.allocateProducerIDs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The ID of the requesting broker. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0
@@ -51,9 +51,9 @@ public struct AllocateProducerIdsRequest: KafkaRequest {
 
 /// The AllocateProducerIds response (API key 67). Versions 0, flexible 0+.
 public struct AllocateProducerIdsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.allocateProducerIDs
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.allocateProducerIDs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

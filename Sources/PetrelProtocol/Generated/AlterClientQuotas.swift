@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct AlterClientQuotasRequest: KafkaRequest {
     public typealias Response = AlterClientQuotasResponse
-    public static let apiKey = ApiKey.alterClientQuotas
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterClientQuotas }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The quota configuration entries to alter. Versions 0+.
     public var entries: [EntryData] = []
@@ -190,9 +190,9 @@ public struct AlterClientQuotasRequest: KafkaRequest {
 
 /// The AlterClientQuotas response (API key 49). Versions 0-1, flexible 1+.
 public struct AlterClientQuotasResponse: KafkaResponse {
-    public static let apiKey = ApiKey.alterClientQuotas
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterClientQuotas }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

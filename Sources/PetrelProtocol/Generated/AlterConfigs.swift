@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct AlterConfigsRequest: KafkaRequest {
     public typealias Response = AlterConfigsResponse
-    public static let apiKey = ApiKey.alterConfigs
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterConfigs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The updates for each resource. Versions 0+.
     public var resources: [AlterConfigsResource] = []
@@ -145,9 +145,9 @@ public struct AlterConfigsRequest: KafkaRequest {
 
 /// The AlterConfigs response (API key 33). Versions 0-2, flexible 2+.
 public struct AlterConfigsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.alterConfigs
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterConfigs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

@@ -5,9 +5,9 @@ import NIOCore
 /// The AlterPartition request (API key 56). Versions 0-3, flexible 0+. Listeners: zkBroker, controller.
 public struct AlterPartitionRequest: KafkaRequest {
     public typealias Response = AlterPartitionResponse
-    public static let apiKey = ApiKey.alterPartition
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterPartition }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The ID of the requesting broker. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0
@@ -247,9 +247,9 @@ public struct AlterPartitionRequest: KafkaRequest {
 
 /// The AlterPartition response (API key 56). Versions 0-3, flexible 0+.
 public struct AlterPartitionResponse: KafkaResponse {
-    public static let apiKey = ApiKey.alterPartition
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterPartition }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

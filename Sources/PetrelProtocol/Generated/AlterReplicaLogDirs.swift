@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker.
 public struct AlterReplicaLogDirsRequest: KafkaRequest {
     public typealias Response = AlterReplicaLogDirsResponse
-    public static let apiKey = ApiKey.alterReplicaLogDirs
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterReplicaLogDirs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The alterations to make for each directory. Versions 0+.
     public var dirs: [AlterReplicaLogDir] = []
@@ -148,9 +148,9 @@ public struct AlterReplicaLogDirsRequest: KafkaRequest {
 
 /// The AlterReplicaLogDirs response (API key 34). Versions 0-2, flexible 2+.
 public struct AlterReplicaLogDirsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.alterReplicaLogDirs
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterReplicaLogDirs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

@@ -6,9 +6,9 @@ import NIOCore
 /// broker, controller.
 public struct AlterUserScramCredentialsRequest: KafkaRequest {
     public typealias Response = AlterUserScramCredentialsResponse
-    public static let apiKey = ApiKey.alterUserScramCredentials
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterUserScramCredentials }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The SCRAM credentials to remove. Versions 0+.
     public var deletions: [ScramCredentialDeletion] = []
@@ -153,9 +153,9 @@ public struct AlterUserScramCredentialsRequest: KafkaRequest {
 
 /// The AlterUserScramCredentials response (API key 51). Versions 0, flexible 0+.
 public struct AlterUserScramCredentialsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.alterUserScramCredentials
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.alterUserScramCredentials }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

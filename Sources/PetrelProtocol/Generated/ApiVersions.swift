@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct ApiVersionsRequest: KafkaRequest {
     public typealias Response = ApiVersionsResponse
-    public static let apiKey = ApiKey.apiVersions
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.apiVersions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The name of the client. Versions 3+, ignorable.
     public var clientSoftwareName: String = ""
@@ -59,9 +59,9 @@ public struct ApiVersionsRequest: KafkaRequest {
 
 /// The ApiVersions response (API key 18). Versions 0-4, flexible 3+.
 public struct ApiVersionsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.apiVersions
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.apiVersions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The top-level error code. Versions 0+.
     public var errorCode: Int16 = 0

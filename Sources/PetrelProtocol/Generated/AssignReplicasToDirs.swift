@@ -5,9 +5,9 @@ import NIOCore
 /// The AssignReplicasToDirs request (API key 73). Versions 0, flexible 0+. Listeners: controller.
 public struct AssignReplicasToDirsRequest: KafkaRequest {
     public typealias Response = AssignReplicasToDirsResponse
-    public static let apiKey = ApiKey.assignReplicasToDirs
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.assignReplicasToDirs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The ID of the requesting broker. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0
@@ -185,9 +185,9 @@ public struct AssignReplicasToDirsRequest: KafkaRequest {
 
 /// The AssignReplicasToDirs response (API key 73). Versions 0, flexible 0+.
 public struct AssignReplicasToDirsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.assignReplicasToDirs
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.assignReplicasToDirs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

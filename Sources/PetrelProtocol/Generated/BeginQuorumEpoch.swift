@@ -5,9 +5,9 @@ import NIOCore
 /// The BeginQuorumEpoch request (API key 53). Versions 0-1, flexible 1+. Listeners: controller.
 public struct BeginQuorumEpochRequest: KafkaRequest {
     public typealias Response = BeginQuorumEpochResponse
-    public static let apiKey = ApiKey.beginQuorumEpoch
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.beginQuorumEpoch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// Versions 0+, nullable 0+.
     public var clusterID: String? = nil
@@ -217,9 +217,9 @@ public struct BeginQuorumEpochRequest: KafkaRequest {
 
 /// The BeginQuorumEpoch response (API key 53). Versions 0-1, flexible 1+.
 public struct BeginQuorumEpochResponse: KafkaResponse {
-    public static let apiKey = ApiKey.beginQuorumEpoch
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.beginQuorumEpoch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The top level error code. Versions 0+.
     public var errorCode: Int16 = 0

@@ -5,9 +5,9 @@ import NIOCore
 /// The BrokerHeartbeat request (API key 63). Versions 0-1, flexible 0+. Listeners: controller.
 public struct BrokerHeartbeatRequest: KafkaRequest {
     public typealias Response = BrokerHeartbeatResponse
-    public static let apiKey = ApiKey.brokerHeartbeat
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.brokerHeartbeat }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The broker ID. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0
@@ -90,9 +90,9 @@ public struct BrokerHeartbeatRequest: KafkaRequest {
 
 /// The BrokerHeartbeat response (API key 63). Versions 0-1, flexible 0+.
 public struct BrokerHeartbeatResponse: KafkaResponse {
-    public static let apiKey = ApiKey.brokerHeartbeat
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.brokerHeartbeat }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

@@ -5,9 +5,9 @@ import NIOCore
 /// The BrokerRegistration request (API key 62). Versions 0-4, flexible 0+. Listeners: controller.
 public struct BrokerRegistrationRequest: KafkaRequest {
     public typealias Response = BrokerRegistrationResponse
-    public static let apiKey = ApiKey.brokerRegistration
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.brokerRegistration }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The broker ID. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0
@@ -206,9 +206,9 @@ public struct BrokerRegistrationRequest: KafkaRequest {
 
 /// The BrokerRegistration response (API key 62). Versions 0-4, flexible 0+.
 public struct BrokerRegistrationResponse: KafkaResponse {
-    public static let apiKey = ApiKey.brokerRegistration
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.brokerRegistration }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

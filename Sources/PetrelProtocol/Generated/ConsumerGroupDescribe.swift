@@ -6,9 +6,9 @@ import NIOCore
 /// broker.
 public struct ConsumerGroupDescribeRequest: KafkaRequest {
     public typealias Response = ConsumerGroupDescribeResponse
-    public static let apiKey = ApiKey.consumerGroupDescribe
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.consumerGroupDescribe }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The ids of the groups to describe. Versions 0+, entity groupId.
     public var groupIDs: [String] = []
@@ -62,9 +62,9 @@ public struct ConsumerGroupDescribeRequest: KafkaRequest {
 
 /// The ConsumerGroupDescribe response (API key 69). Versions 0, flexible 0+.
 public struct ConsumerGroupDescribeResponse: KafkaResponse {
-    public static let apiKey = ApiKey.consumerGroupDescribe
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.consumerGroupDescribe }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

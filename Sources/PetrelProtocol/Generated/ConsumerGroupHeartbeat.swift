@@ -6,9 +6,9 @@ import NIOCore
 /// unstable in Kafka. Listeners: zkBroker, broker.
 public struct ConsumerGroupHeartbeatRequest: KafkaRequest {
     public typealias Response = ConsumerGroupHeartbeatResponse
-    public static let apiKey = ApiKey.consumerGroupHeartbeat
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.consumerGroupHeartbeat }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The group identifier. Versions 0+, entity groupId.
     public var groupID: String = ""
@@ -173,9 +173,9 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequest {
 
 /// The ConsumerGroupHeartbeat response (API key 68). Versions 0-1, flexible 0+.
 public struct ConsumerGroupHeartbeatResponse: KafkaResponse {
-    public static let apiKey = ApiKey.consumerGroupHeartbeat
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.consumerGroupHeartbeat }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

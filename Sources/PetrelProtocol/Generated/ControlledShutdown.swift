@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct ControlledShutdownRequest: KafkaRequest {
     public typealias Response = ControlledShutdownResponse
-    public static let apiKey = ApiKey.controlledShutdown
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.controlledShutdown }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The id of the broker for which controlled shutdown has been requested. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0
@@ -55,9 +55,9 @@ public struct ControlledShutdownRequest: KafkaRequest {
 
 /// The ControlledShutdown response (API key 7). Versions 0-3, flexible 3+.
 public struct ControlledShutdownResponse: KafkaResponse {
-    public static let apiKey = ApiKey.controlledShutdown
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.controlledShutdown }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The top-level error code. Versions 0+.
     public var errorCode: Int16 = 0

@@ -5,9 +5,9 @@ import NIOCore
 /// The ControllerRegistration request (API key 70). Versions 0, flexible 0+. Listeners: controller.
 public struct ControllerRegistrationRequest: KafkaRequest {
     public typealias Response = ControllerRegistrationResponse
-    public static let apiKey = ApiKey.controllerRegistration
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.controllerRegistration }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The ID of the controller to register. Versions 0+.
     public var controllerID: Int32 = 0
@@ -164,9 +164,9 @@ public struct ControllerRegistrationRequest: KafkaRequest {
 
 /// The ControllerRegistration response (API key 70). Versions 0, flexible 0+.
 public struct ControllerRegistrationResponse: KafkaResponse {
-    public static let apiKey = ApiKey.controllerRegistration
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.controllerRegistration }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

@@ -6,9 +6,9 @@ import NIOCore
 /// broker, controller.
 public struct CreateAclsRequest: KafkaRequest {
     public typealias Response = CreateAclsResponse
-    public static let apiKey = ApiKey.createAcls
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.createAcls }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The ACLs that we want to create. Versions 0+.
     public var creations: [AclCreation] = []
@@ -118,9 +118,9 @@ public struct CreateAclsRequest: KafkaRequest {
 
 /// The CreateAcls response (API key 30). Versions 0-3, flexible 2+.
 public struct CreateAclsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.createAcls
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.createAcls }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

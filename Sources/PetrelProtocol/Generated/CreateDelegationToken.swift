@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker, controller.
 public struct CreateDelegationTokenRequest: KafkaRequest {
     public typealias Response = CreateDelegationTokenResponse
-    public static let apiKey = ApiKey.createDelegationToken
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.createDelegationToken }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The principal type of the owner of the token. If it's null it defaults to the token request
     /// principal. Versions 3+, nullable 3+.
@@ -119,9 +119,9 @@ public struct CreateDelegationTokenRequest: KafkaRequest {
 
 /// The CreateDelegationToken response (API key 38). Versions 0-3, flexible 2+.
 public struct CreateDelegationTokenResponse: KafkaResponse {
-    public static let apiKey = ApiKey.createDelegationToken
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.createDelegationToken }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The top-level error, or zero if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

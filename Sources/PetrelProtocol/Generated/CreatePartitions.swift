@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct CreatePartitionsRequest: KafkaRequest {
     public typealias Response = CreatePartitionsResponse
-    public static let apiKey = ApiKey.createPartitions
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.createPartitions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// Each topic that we want to create new partitions inside. Versions 0+.
     public var topics: [CreatePartitionsTopic] = []
@@ -161,9 +161,9 @@ public struct CreatePartitionsRequest: KafkaRequest {
 
 /// The CreatePartitions response (API key 37). Versions 0-3, flexible 2+.
 public struct CreatePartitionsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.createPartitions
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.createPartitions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

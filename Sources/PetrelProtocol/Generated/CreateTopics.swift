@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker, controller.
 public struct CreateTopicsRequest: KafkaRequest {
     public typealias Response = CreateTopicsResponse
-    public static let apiKey = ApiKey.createTopics
-    public static let versions: ClosedRange<Int16> = 0...7
-    public static let firstFlexibleVersion: Int16? = 5
+    @inlinable public static var apiKey: ApiKey { ApiKey.createTopics }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...7 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 5 }
 
     /// The topics to create. Versions 0+.
     public var topics: [CreatableTopic] = []
@@ -222,9 +222,9 @@ public struct CreateTopicsRequest: KafkaRequest {
 
 /// The CreateTopics response (API key 19). Versions 0-7, flexible 5+.
 public struct CreateTopicsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.createTopics
-    public static let versions: ClosedRange<Int16> = 0...7
-    public static let firstFlexibleVersion: Int16? = 5
+    @inlinable public static var apiKey: ApiKey { ApiKey.createTopics }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...7 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 5 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 2+, ignorable.

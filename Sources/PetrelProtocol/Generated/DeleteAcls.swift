@@ -6,9 +6,9 @@ import NIOCore
 /// broker, controller.
 public struct DeleteAclsRequest: KafkaRequest {
     public typealias Response = DeleteAclsResponse
-    public static let apiKey = ApiKey.deleteAcls
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteAcls }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The filters to use when deleting ACLs. Versions 0+.
     public var filters: [DeleteAclsFilter] = []
@@ -118,9 +118,9 @@ public struct DeleteAclsRequest: KafkaRequest {
 
 /// The DeleteAcls response (API key 31). Versions 0-3, flexible 2+.
 public struct DeleteAclsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.deleteAcls
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteAcls }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

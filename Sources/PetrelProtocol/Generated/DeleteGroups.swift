@@ -6,9 +6,9 @@ import NIOCore
 /// broker.
 public struct DeleteGroupsRequest: KafkaRequest {
     public typealias Response = DeleteGroupsResponse
-    public static let apiKey = ApiKey.deleteGroups
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteGroups }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The group names to delete. Versions 0+, entity groupId.
     public var groupsNames: [String] = []
@@ -58,9 +58,9 @@ public struct DeleteGroupsRequest: KafkaRequest {
 
 /// The DeleteGroups response (API key 42). Versions 0-2, flexible 2+.
 public struct DeleteGroupsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.deleteGroups
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteGroups }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -5,9 +5,9 @@ import NIOCore
 /// The DeleteRecords request (API key 21). Versions 0-2, flexible 2+. Listeners: zkBroker, broker.
 public struct DeleteRecordsRequest: KafkaRequest {
     public typealias Response = DeleteRecordsResponse
-    public static let apiKey = ApiKey.deleteRecords
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteRecords }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// Each topic that we want to delete records from. Versions 0+.
     public var topics: [DeleteRecordsTopic] = []
@@ -140,9 +140,9 @@ public struct DeleteRecordsRequest: KafkaRequest {
 
 /// The DeleteRecords response (API key 21). Versions 0-2, flexible 2+.
 public struct DeleteRecordsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.deleteRecords
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteRecords }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

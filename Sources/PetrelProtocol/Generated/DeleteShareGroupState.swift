@@ -6,9 +6,9 @@ import NIOCore
 /// unstable in Kafka. Listeners: broker.
 public struct DeleteShareGroupStateRequest: KafkaRequest {
     public typealias Response = DeleteShareGroupStateResponse
-    public static let apiKey = ApiKey.deleteShareGroupState
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteShareGroupState }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The group identifier. Versions 0+.
     public var groupID: String = ""
@@ -137,9 +137,9 @@ public struct DeleteShareGroupStateRequest: KafkaRequest {
 
 /// The DeleteShareGroupState response (API key 86). Versions 0, flexible 0+.
 public struct DeleteShareGroupStateResponse: KafkaResponse {
-    public static let apiKey = ApiKey.deleteShareGroupState
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteShareGroupState }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The delete results. Versions 0+.
     public var results: [DeleteStateResult] = []

@@ -6,9 +6,9 @@ import NIOCore
 /// broker, controller.
 public struct DeleteTopicsRequest: KafkaRequest {
     public typealias Response = DeleteTopicsResponse
-    public static let apiKey = ApiKey.deleteTopics
-    public static let versions: ClosedRange<Int16> = 0...6
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteTopics }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...6 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The name or topic ID of the topic. Versions 6+.
     public var topics: [DeleteTopicState] = []
@@ -121,9 +121,9 @@ public struct DeleteTopicsRequest: KafkaRequest {
 
 /// The DeleteTopics response (API key 20). Versions 0-6, flexible 4+.
 public struct DeleteTopicsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.deleteTopics
-    public static let versions: ClosedRange<Int16> = 0...6
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.deleteTopics }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...6 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 1+, ignorable.

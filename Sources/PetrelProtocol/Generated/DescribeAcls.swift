@@ -6,9 +6,9 @@ import NIOCore
 /// broker, controller.
 public struct DescribeAclsRequest: KafkaRequest {
     public typealias Response = DescribeAclsResponse
-    public static let apiKey = ApiKey.describeAcls
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeAcls }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The resource type. Versions 0+.
     public var resourceTypeFilter: Int8 = 0
@@ -77,9 +77,9 @@ public struct DescribeAclsRequest: KafkaRequest {
 
 /// The DescribeAcls response (API key 29). Versions 0-3, flexible 2+.
 public struct DescribeAclsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeAcls
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeAcls }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

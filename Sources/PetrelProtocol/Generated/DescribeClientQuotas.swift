@@ -6,9 +6,9 @@ import NIOCore
 /// broker.
 public struct DescribeClientQuotasRequest: KafkaRequest {
     public typealias Response = DescribeClientQuotasResponse
-    public static let apiKey = ApiKey.describeClientQuotas
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeClientQuotas }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// Filter components to apply to quota entities. Versions 0+.
     public var components: [ComponentData] = []
@@ -101,9 +101,9 @@ public struct DescribeClientQuotasRequest: KafkaRequest {
 
 /// The DescribeClientQuotas response (API key 48). Versions 0-1, flexible 1+.
 public struct DescribeClientQuotasResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeClientQuotas
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeClientQuotas }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

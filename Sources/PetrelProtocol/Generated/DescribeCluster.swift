@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct DescribeClusterRequest: KafkaRequest {
     public typealias Response = DescribeClusterResponse
-    public static let apiKey = ApiKey.describeCluster
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeCluster }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Whether to include cluster authorized operations. Versions 0+.
     public var includeClusterAuthorizedOperations: Bool = false
@@ -57,9 +57,9 @@ public struct DescribeClusterRequest: KafkaRequest {
 
 /// The DescribeCluster response (API key 60). Versions 0-1, flexible 0+.
 public struct DescribeClusterResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeCluster
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeCluster }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

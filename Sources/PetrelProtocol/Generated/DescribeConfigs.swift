@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker, controller.
 public struct DescribeConfigsRequest: KafkaRequest {
     public typealias Response = DescribeConfigsResponse
-    public static let apiKey = ApiKey.describeConfigs
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeConfigs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The resources whose configurations we want to describe. Versions 0+.
     public var resources: [DescribeConfigsResource] = []
@@ -131,9 +131,9 @@ public struct DescribeConfigsRequest: KafkaRequest {
 
 /// The DescribeConfigs response (API key 32). Versions 0-4, flexible 4+.
 public struct DescribeConfigsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeConfigs
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeConfigs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -6,9 +6,9 @@ import NIOCore
 /// Listeners: zkBroker, broker, controller.
 public struct DescribeDelegationTokenRequest: KafkaRequest {
     public typealias Response = DescribeDelegationTokenResponse
-    public static let apiKey = ApiKey.describeDelegationToken
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeDelegationToken }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// Each owner that we want to describe delegation tokens for, or null to describe all tokens. Versions
     /// 0+, nullable 0+.
@@ -97,9 +97,9 @@ public struct DescribeDelegationTokenRequest: KafkaRequest {
 
 /// The DescribeDelegationToken response (API key 41). Versions 0-3, flexible 2+.
 public struct DescribeDelegationTokenResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeDelegationToken
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeDelegationToken }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The error code, or 0 if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

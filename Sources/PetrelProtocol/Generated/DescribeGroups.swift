@@ -5,9 +5,9 @@ import NIOCore
 /// The DescribeGroups request (API key 15). Versions 0-5, flexible 5+. Listeners: zkBroker, broker.
 public struct DescribeGroupsRequest: KafkaRequest {
     public typealias Response = DescribeGroupsResponse
-    public static let apiKey = ApiKey.describeGroups
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 5
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeGroups }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 5 }
 
     /// The names of the groups to describe. Versions 0+, entity groupId.
     public var groups: [String] = []
@@ -67,9 +67,9 @@ public struct DescribeGroupsRequest: KafkaRequest {
 
 /// The DescribeGroups response (API key 15). Versions 0-5, flexible 5+.
 public struct DescribeGroupsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeGroups
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 5
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeGroups }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 5 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 1+, ignorable.

@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker.
 public struct DescribeLogDirsRequest: KafkaRequest {
     public typealias Response = DescribeLogDirsResponse
-    public static let apiKey = ApiKey.describeLogDirs
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeLogDirs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// Each topic that we want to describe log directories for, or null for all topics. Versions 0+,
     /// nullable 0+.
@@ -108,9 +108,9 @@ public struct DescribeLogDirsRequest: KafkaRequest {
 
 /// The DescribeLogDirs response (API key 35). Versions 0-4, flexible 2+.
 public struct DescribeLogDirsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeLogDirs
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeLogDirs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

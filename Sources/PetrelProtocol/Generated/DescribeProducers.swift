@@ -5,9 +5,9 @@ import NIOCore
 /// The DescribeProducers request (API key 61). Versions 0, flexible 0+. Listeners: zkBroker, broker.
 public struct DescribeProducersRequest: KafkaRequest {
     public typealias Response = DescribeProducersResponse
-    public static let apiKey = ApiKey.describeProducers
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeProducers }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Versions 0+.
     public var topics: [TopicRequest] = []
@@ -102,9 +102,9 @@ public struct DescribeProducersRequest: KafkaRequest {
 
 /// The DescribeProducers response (API key 61). Versions 0, flexible 0+.
 public struct DescribeProducersResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeProducers
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeProducers }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -5,9 +5,9 @@ import NIOCore
 /// The DescribeQuorum request (API key 55). Versions 0-2, flexible 0+. Listeners: broker, controller.
 public struct DescribeQuorumRequest: KafkaRequest {
     public typealias Response = DescribeQuorumResponse
-    public static let apiKey = ApiKey.describeQuorum
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeQuorum }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Versions 0+.
     public var topics: [TopicData] = []
@@ -132,9 +132,9 @@ public struct DescribeQuorumRequest: KafkaRequest {
 
 /// The DescribeQuorum response (API key 55). Versions 0-2, flexible 0+.
 public struct DescribeQuorumResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeQuorum
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeQuorum }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The top level error code. Versions 0+.
     public var errorCode: Int16 = 0

@@ -5,9 +5,9 @@ import NIOCore
 /// The DescribeTopicPartitions request (API key 75). Versions 0, flexible 0+. Listeners: broker.
 public struct DescribeTopicPartitionsRequest: KafkaRequest {
     public typealias Response = DescribeTopicPartitionsResponse
-    public static let apiKey = ApiKey.describeTopicPartitions
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeTopicPartitions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The topics to fetch details for. Versions 0+.
     public var topics: [TopicRequest] = []
@@ -138,9 +138,9 @@ public struct DescribeTopicPartitionsRequest: KafkaRequest {
 
 /// The DescribeTopicPartitions response (API key 75). Versions 0, flexible 0+.
 public struct DescribeTopicPartitionsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeTopicPartitions
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeTopicPartitions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+, ignorable.

@@ -5,9 +5,9 @@ import NIOCore
 /// The DescribeTransactions request (API key 65). Versions 0, flexible 0+. Listeners: zkBroker, broker.
 public struct DescribeTransactionsRequest: KafkaRequest {
     public typealias Response = DescribeTransactionsResponse
-    public static let apiKey = ApiKey.describeTransactions
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeTransactions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Array of transactionalIds to include in describe results. If empty, then no results will be
     /// returned. Versions 0+, entity transactionalId.
@@ -58,9 +58,9 @@ public struct DescribeTransactionsRequest: KafkaRequest {
 
 /// The DescribeTransactions response (API key 65). Versions 0, flexible 0+.
 public struct DescribeTransactionsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeTransactions
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeTransactions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -6,9 +6,9 @@ import NIOCore
 /// broker, controller.
 public struct DescribeUserScramCredentialsRequest: KafkaRequest {
     public typealias Response = DescribeUserScramCredentialsResponse
-    public static let apiKey = ApiKey.describeUserScramCredentials
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeUserScramCredentials }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The users to describe, or null/empty to describe all users. Versions 0+, nullable 0+.
     public var users: [UserName]? = []
@@ -92,9 +92,9 @@ public struct DescribeUserScramCredentialsRequest: KafkaRequest {
 
 /// The DescribeUserScramCredentials response (API key 50). Versions 0, flexible 0+.
 public struct DescribeUserScramCredentialsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.describeUserScramCredentials
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.describeUserScramCredentials }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

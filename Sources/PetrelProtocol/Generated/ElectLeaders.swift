@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct ElectLeadersRequest: KafkaRequest {
     public typealias Response = ElectLeadersResponse
-    public static let apiKey = ApiKey.electLeaders
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.electLeaders }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// Type of elections to conduct for the partition. A value of '0' elects the preferred replica. A value
     /// of '1' elects the first live replica if there are no in-sync replica. Versions 1+.
@@ -122,9 +122,9 @@ public struct ElectLeadersRequest: KafkaRequest {
 
 /// The ElectLeaders response (API key 43). Versions 0-2, flexible 2+.
 public struct ElectLeadersResponse: KafkaResponse {
-    public static let apiKey = ApiKey.electLeaders
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.electLeaders }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -5,9 +5,9 @@ import NIOCore
 /// The EndQuorumEpoch request (API key 54). Versions 0-1, flexible 1+. Listeners: controller.
 public struct EndQuorumEpochRequest: KafkaRequest {
     public typealias Response = EndQuorumEpochResponse
-    public static let apiKey = ApiKey.endQuorumEpoch
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.endQuorumEpoch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// Versions 0+, nullable 0+.
     public var clusterID: String? = nil
@@ -273,9 +273,9 @@ public struct EndQuorumEpochRequest: KafkaRequest {
 
 /// The EndQuorumEpoch response (API key 54). Versions 0-1, flexible 1+.
 public struct EndQuorumEpochResponse: KafkaResponse {
-    public static let apiKey = ApiKey.endQuorumEpoch
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.endQuorumEpoch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The top level error code. Versions 0+.
     public var errorCode: Int16 = 0

@@ -6,9 +6,9 @@ import NIOCore
 /// Listeners: zkBroker, broker.
 public struct EndTxnRequest: KafkaRequest {
     public typealias Response = EndTxnResponse
-    public static let apiKey = ApiKey.endTxn
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.endTxn }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The ID of the transaction to end. Versions 0+, entity transactionalId.
     public var transactionalID: String = ""
@@ -59,9 +59,9 @@ public struct EndTxnRequest: KafkaRequest {
 
 /// The EndTxn response (API key 26). Versions 0-5, flexible 3+.
 public struct EndTxnResponse: KafkaResponse {
-    public static let apiKey = ApiKey.endTxn
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.endTxn }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -5,9 +5,9 @@ import NIOCore
 /// The Envelope request (API key 58). Versions 0, flexible 0+. Listeners: controller, zkBroker.
 public struct EnvelopeRequest: KafkaRequest {
     public typealias Response = EnvelopeResponse
-    public static let apiKey = ApiKey.envelope
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.envelope }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The embedded request header and data. Versions 0+.
     public var requestData: [UInt8] = []
@@ -55,9 +55,9 @@ public struct EnvelopeRequest: KafkaRequest {
 
 /// The Envelope response (API key 58). Versions 0, flexible 0+.
 public struct EnvelopeResponse: KafkaResponse {
-    public static let apiKey = ApiKey.envelope
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.envelope }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The embedded response header and data. Versions 0+, nullable 0+.
     public var responseData: [UInt8]? = nil

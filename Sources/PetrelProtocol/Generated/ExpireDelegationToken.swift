@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker, controller.
 public struct ExpireDelegationTokenRequest: KafkaRequest {
     public typealias Response = ExpireDelegationTokenResponse
-    public static let apiKey = ApiKey.expireDelegationToken
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.expireDelegationToken }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The HMAC of the delegation token to be expired. Versions 0+.
     public var hmac: [UInt8] = []
@@ -51,9 +51,9 @@ public struct ExpireDelegationTokenRequest: KafkaRequest {
 
 /// The ExpireDelegationToken response (API key 40). Versions 0-2, flexible 2+.
 public struct ExpireDelegationTokenResponse: KafkaResponse {
-    public static let apiKey = ApiKey.expireDelegationToken
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.expireDelegationToken }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The error code, or 0 if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

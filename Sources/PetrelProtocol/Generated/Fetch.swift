@@ -6,9 +6,9 @@ import NIOCore
 /// broker, controller.
 public struct FetchRequest: KafkaRequest {
     public typealias Response = FetchResponse
-    public static let apiKey = ApiKey.fetch
-    public static let versions: ClosedRange<Int16> = 0...17
-    public static let firstFlexibleVersion: Int16? = 12
+    @inlinable public static var apiKey: ApiKey { ApiKey.fetch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...17 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 12 }
 
     /// The clusterId if known. This is used to validate metadata fetches prior to broker registration.
     /// Versions 12+, nullable 12+, tagged (tag 0), ignorable.
@@ -401,9 +401,9 @@ public struct FetchRequest: KafkaRequest {
 
 /// The Fetch response (API key 1). Versions 0-17, flexible 12+.
 public struct FetchResponse: KafkaResponse {
-    public static let apiKey = ApiKey.fetch
-    public static let versions: ClosedRange<Int16> = 0...17
-    public static let firstFlexibleVersion: Int16? = 12
+    @inlinable public static var apiKey: ApiKey { ApiKey.fetch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...17 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 12 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 1+, ignorable.

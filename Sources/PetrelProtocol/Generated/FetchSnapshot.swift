@@ -5,9 +5,9 @@ import NIOCore
 /// The FetchSnapshot request (API key 59). Versions 0-1, flexible 0+. Listeners: controller.
 public struct FetchSnapshotRequest: KafkaRequest {
     public typealias Response = FetchSnapshotResponse
-    public static let apiKey = ApiKey.fetchSnapshot
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.fetchSnapshot }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The clusterId if known, this is used to validate metadata fetches prior to broker registration.
     /// Versions 0+, nullable 0+, tagged (tag 0).
@@ -215,9 +215,9 @@ public struct FetchSnapshotRequest: KafkaRequest {
 
 /// The FetchSnapshot response (API key 59). Versions 0-1, flexible 0+.
 public struct FetchSnapshotResponse: KafkaResponse {
-    public static let apiKey = ApiKey.fetchSnapshot
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.fetchSnapshot }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+, ignorable.

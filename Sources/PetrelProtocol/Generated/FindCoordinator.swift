@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker.
 public struct FindCoordinatorRequest: KafkaRequest {
     public typealias Response = FindCoordinatorResponse
-    public static let apiKey = ApiKey.findCoordinator
-    public static let versions: ClosedRange<Int16> = 0...6
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.findCoordinator }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...6 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The coordinator key. Versions 0-3.
     public var key: String = ""
@@ -84,9 +84,9 @@ public struct FindCoordinatorRequest: KafkaRequest {
 
 /// The FindCoordinator response (API key 10). Versions 0-6, flexible 3+.
 public struct FindCoordinatorResponse: KafkaResponse {
-    public static let apiKey = ApiKey.findCoordinator
-    public static let versions: ClosedRange<Int16> = 0...6
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.findCoordinator }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...6 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 1+, ignorable.

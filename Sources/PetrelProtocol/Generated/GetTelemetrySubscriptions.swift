@@ -5,9 +5,9 @@ import NIOCore
 /// The GetTelemetrySubscriptions request (API key 71). Versions 0, flexible 0+. Listeners: broker.
 public struct GetTelemetrySubscriptionsRequest: KafkaRequest {
     public typealias Response = GetTelemetrySubscriptionsResponse
-    public static let apiKey = ApiKey.getTelemetrySubscriptions
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.getTelemetrySubscriptions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Unique id for this client instance, must be set to 0 on the first request. Versions 0+.
     public var clientInstanceID: Uuid = Uuid.zero
@@ -46,9 +46,9 @@ public struct GetTelemetrySubscriptionsRequest: KafkaRequest {
 
 /// The GetTelemetrySubscriptions response (API key 71). Versions 0, flexible 0+.
 public struct GetTelemetrySubscriptionsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.getTelemetrySubscriptions
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.getTelemetrySubscriptions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

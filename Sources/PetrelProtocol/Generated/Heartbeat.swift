@@ -5,9 +5,9 @@ import NIOCore
 /// The Heartbeat request (API key 12). Versions 0-4, flexible 4+. Listeners: zkBroker, broker.
 public struct HeartbeatRequest: KafkaRequest {
     public typealias Response = HeartbeatResponse
-    public static let apiKey = ApiKey.heartbeat
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.heartbeat }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The group id. Versions 0+, entity groupId.
     public var groupID: String = ""
@@ -64,9 +64,9 @@ public struct HeartbeatRequest: KafkaRequest {
 
 /// The Heartbeat response (API key 12). Versions 0-4, flexible 4+.
 public struct HeartbeatResponse: KafkaResponse {
-    public static let apiKey = ApiKey.heartbeat
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.heartbeat }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 1+, ignorable.

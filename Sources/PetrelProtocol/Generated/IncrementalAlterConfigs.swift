@@ -6,9 +6,9 @@ import NIOCore
 /// broker, controller.
 public struct IncrementalAlterConfigsRequest: KafkaRequest {
     public typealias Response = IncrementalAlterConfigsResponse
-    public static let apiKey = ApiKey.incrementalAlterConfigs
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.incrementalAlterConfigs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The incremental updates for each resource. Versions 0+.
     public var resources: [AlterConfigsResource] = []
@@ -149,9 +149,9 @@ public struct IncrementalAlterConfigsRequest: KafkaRequest {
 
 /// The IncrementalAlterConfigs response (API key 44). Versions 0-1, flexible 1+.
 public struct IncrementalAlterConfigsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.incrementalAlterConfigs
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.incrementalAlterConfigs }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

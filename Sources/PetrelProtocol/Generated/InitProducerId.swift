@@ -5,9 +5,9 @@ import NIOCore
 /// The InitProducerId request (API key 22). Versions 0-5, flexible 2+. Listeners: zkBroker, broker.
 public struct InitProducerIdRequest: KafkaRequest {
     public typealias Response = InitProducerIdResponse
-    public static let apiKey = ApiKey.initProducerID
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.initProducerID }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The transactional id, or null if the producer is not transactional. Versions 0+, nullable 0+, entity
     /// transactionalId.
@@ -74,9 +74,9 @@ public struct InitProducerIdRequest: KafkaRequest {
 
 /// The InitProducerId response (API key 22). Versions 0-5, flexible 2+.
 public struct InitProducerIdResponse: KafkaResponse {
-    public static let apiKey = ApiKey.initProducerID
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.initProducerID }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+, ignorable.

@@ -6,9 +6,9 @@ import NIOCore
 /// unstable in Kafka. Listeners: broker.
 public struct InitializeShareGroupStateRequest: KafkaRequest {
     public typealias Response = InitializeShareGroupStateResponse
-    public static let apiKey = ApiKey.initializeShareGroupState
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.initializeShareGroupState }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The group identifier. Versions 0+.
     public var groupID: String = ""
@@ -145,9 +145,9 @@ public struct InitializeShareGroupStateRequest: KafkaRequest {
 
 /// The InitializeShareGroupState response (API key 83). Versions 0, flexible 0+.
 public struct InitializeShareGroupStateResponse: KafkaResponse {
-    public static let apiKey = ApiKey.initializeShareGroupState
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.initializeShareGroupState }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The initialization results. Versions 0+.
     public var results: [InitializeStateResult] = []

@@ -6,9 +6,9 @@ import NIOCore
 /// broker.
 public struct JoinGroupRequest: KafkaRequest {
     public typealias Response = JoinGroupResponse
-    public static let apiKey = ApiKey.joinGroup
-    public static let versions: ClosedRange<Int16> = 0...9
-    public static let firstFlexibleVersion: Int16? = 6
+    @inlinable public static var apiKey: ApiKey { ApiKey.joinGroup }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...9 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 6 }
 
     /// The group identifier. Versions 0+, entity groupId.
     public var groupID: String = ""
@@ -136,9 +136,9 @@ public struct JoinGroupRequest: KafkaRequest {
 
 /// The JoinGroup response (API key 11). Versions 0-9, flexible 6+.
 public struct JoinGroupResponse: KafkaResponse {
-    public static let apiKey = ApiKey.joinGroup
-    public static let versions: ClosedRange<Int16> = 0...9
-    public static let firstFlexibleVersion: Int16? = 6
+    @inlinable public static var apiKey: ApiKey { ApiKey.joinGroup }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...9 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 6 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 2+, ignorable.

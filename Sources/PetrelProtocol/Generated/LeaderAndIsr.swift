@@ -5,9 +5,9 @@ import NIOCore
 /// The LeaderAndIsr request (API key 4). Versions 0-7, flexible 4+. Listeners: zkBroker.
 public struct LeaderAndIsrRequest: KafkaRequest {
     public typealias Response = LeaderAndIsrResponse
-    public static let apiKey = ApiKey.leaderAndIsr
-    public static let versions: ClosedRange<Int16> = 0...7
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.leaderAndIsr }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...7 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The current controller ID. Versions 0+, entity brokerId.
     public var controllerID: Int32 = 0
@@ -370,9 +370,9 @@ public struct LeaderAndIsrRequest: KafkaRequest {
 
 /// The LeaderAndIsr response (API key 4). Versions 0-7, flexible 4+.
 public struct LeaderAndIsrResponse: KafkaResponse {
-    public static let apiKey = ApiKey.leaderAndIsr
-    public static let versions: ClosedRange<Int16> = 0...7
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.leaderAndIsr }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...7 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The error code, or 0 if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

@@ -5,9 +5,9 @@ import NIOCore
 /// The LeaveGroup request (API key 13). Versions 0-5, flexible 4+. Listeners: zkBroker, broker.
 public struct LeaveGroupRequest: KafkaRequest {
     public typealias Response = LeaveGroupResponse
-    public static let apiKey = ApiKey.leaveGroup
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.leaveGroup }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The ID of the group to leave. Versions 0+, entity groupId.
     public var groupID: String = ""
@@ -119,9 +119,9 @@ public struct LeaveGroupRequest: KafkaRequest {
 
 /// The LeaveGroup response (API key 13). Versions 0-5, flexible 4+.
 public struct LeaveGroupResponse: KafkaResponse {
-    public static let apiKey = ApiKey.leaveGroup
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.leaveGroup }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 1+, ignorable.

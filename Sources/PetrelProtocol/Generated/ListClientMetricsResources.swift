@@ -5,9 +5,9 @@ import NIOCore
 /// The ListClientMetricsResources request (API key 74). Versions 0, flexible 0+. Listeners: broker.
 public struct ListClientMetricsResourcesRequest: KafkaRequest {
     public typealias Response = ListClientMetricsResourcesResponse
-    public static let apiKey = ApiKey.listClientMetricsResources
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.listClientMetricsResources }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Tagged fields this build does not know, kept for a byte-exact round trip.
     public var unknownTaggedFields: [TaggedField] = []
@@ -42,9 +42,9 @@ public struct ListClientMetricsResourcesRequest: KafkaRequest {
 
 /// The ListClientMetricsResources response (API key 74). Versions 0, flexible 0+.
 public struct ListClientMetricsResourcesResponse: KafkaResponse {
-    public static let apiKey = ApiKey.listClientMetricsResources
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.listClientMetricsResources }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -5,9 +5,9 @@ import NIOCore
 /// The ListGroups request (API key 16). Versions 0-5, flexible 3+. Listeners: zkBroker, broker.
 public struct ListGroupsRequest: KafkaRequest {
     public typealias Response = ListGroupsResponse
-    public static let apiKey = ApiKey.listGroups
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.listGroups }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The states of the groups we want to list. If empty, all groups are returned with their state.
     /// Versions 4+.
@@ -86,9 +86,9 @@ public struct ListGroupsRequest: KafkaRequest {
 
 /// The ListGroups response (API key 16). Versions 0-5, flexible 3+.
 public struct ListGroupsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.listGroups
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.listGroups }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 1+, ignorable.

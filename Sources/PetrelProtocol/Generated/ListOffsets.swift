@@ -6,9 +6,9 @@ import NIOCore
 /// broker.
 public struct ListOffsetsRequest: KafkaRequest {
     public typealias Response = ListOffsetsResponse
-    public static let apiKey = ApiKey.listOffsets
-    public static let versions: ClosedRange<Int16> = 0...10
-    public static let firstFlexibleVersion: Int16? = 6
+    @inlinable public static var apiKey: ApiKey { ApiKey.listOffsets }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...10 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 6 }
 
     /// The broker ID of the requester, or -1 if this request is being made by a normal consumer. Versions
     /// 0+, entity brokerId.
@@ -184,9 +184,9 @@ public struct ListOffsetsRequest: KafkaRequest {
 
 /// The ListOffsets response (API key 2). Versions 0-10, flexible 6+.
 public struct ListOffsetsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.listOffsets
-    public static let versions: ClosedRange<Int16> = 0...10
-    public static let firstFlexibleVersion: Int16? = 6
+    @inlinable public static var apiKey: ApiKey { ApiKey.listOffsets }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...10 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 6 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 2+, ignorable.

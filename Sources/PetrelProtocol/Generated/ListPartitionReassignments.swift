@@ -6,9 +6,9 @@ import NIOCore
 /// controller, zkBroker.
 public struct ListPartitionReassignmentsRequest: KafkaRequest {
     public typealias Response = ListPartitionReassignmentsResponse
-    public static let apiKey = ApiKey.listPartitionReassignments
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.listPartitionReassignments }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The time in ms to wait for the request to complete. Versions 0+.
     public var timeoutMs: Int32 = 60000
@@ -112,9 +112,9 @@ public struct ListPartitionReassignmentsRequest: KafkaRequest {
 
 /// The ListPartitionReassignments response (API key 46). Versions 0, flexible 0+.
 public struct ListPartitionReassignmentsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.listPartitionReassignments
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.listPartitionReassignments }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

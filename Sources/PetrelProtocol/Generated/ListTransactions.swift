@@ -5,9 +5,9 @@ import NIOCore
 /// The ListTransactions request (API key 66). Versions 0-1, flexible 0+. Listeners: zkBroker, broker.
 public struct ListTransactionsRequest: KafkaRequest {
     public typealias Response = ListTransactionsResponse
-    public static let apiKey = ApiKey.listTransactions
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.listTransactions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The transaction states to filter by: if empty, all transactions are returned; if non-empty, then
     /// only transactions matching one of the filtered states will be returned. Versions 0+.
@@ -86,9 +86,9 @@ public struct ListTransactionsRequest: KafkaRequest {
 
 /// The ListTransactions response (API key 66). Versions 0-1, flexible 0+.
 public struct ListTransactionsResponse: KafkaResponse {
-    public static let apiKey = ApiKey.listTransactions
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.listTransactions }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

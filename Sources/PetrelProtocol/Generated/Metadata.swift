@@ -6,9 +6,9 @@ import NIOCore
 /// broker.
 public struct MetadataRequest: KafkaRequest {
     public typealias Response = MetadataResponse
-    public static let apiKey = ApiKey.metadata
-    public static let versions: ClosedRange<Int16> = 0...12
-    public static let firstFlexibleVersion: Int16? = 9
+    @inlinable public static var apiKey: ApiKey { ApiKey.metadata }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...12 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 9 }
 
     /// The topics to fetch metadata for. Versions 0+, nullable 1+.
     public var topics: [MetadataRequestTopic]? = []
@@ -137,9 +137,9 @@ public struct MetadataRequest: KafkaRequest {
 
 /// The Metadata response (API key 3). Versions 0-12, flexible 9+.
 public struct MetadataResponse: KafkaResponse {
-    public static let apiKey = ApiKey.metadata
-    public static let versions: ClosedRange<Int16> = 0...12
-    public static let firstFlexibleVersion: Int16? = 9
+    @inlinable public static var apiKey: ApiKey { ApiKey.metadata }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...12 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 9 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 3+, ignorable.

@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker.
 public struct OffsetCommitRequest: KafkaRequest {
     public typealias Response = OffsetCommitResponse
-    public static let apiKey = ApiKey.offsetCommit
-    public static let versions: ClosedRange<Int16> = 0...9
-    public static let firstFlexibleVersion: Int16? = 8
+    @inlinable public static var apiKey: ApiKey { ApiKey.offsetCommit }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...9 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 8 }
 
     /// The unique group identifier. Versions 0+, entity groupId.
     public var groupID: String = ""
@@ -198,9 +198,9 @@ public struct OffsetCommitRequest: KafkaRequest {
 
 /// The OffsetCommit response (API key 8). Versions 0-9, flexible 8+.
 public struct OffsetCommitResponse: KafkaResponse {
-    public static let apiKey = ApiKey.offsetCommit
-    public static let versions: ClosedRange<Int16> = 0...9
-    public static let firstFlexibleVersion: Int16? = 8
+    @inlinable public static var apiKey: ApiKey { ApiKey.offsetCommit }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...9 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 8 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 3+, ignorable.

@@ -5,9 +5,9 @@ import NIOCore
 /// The OffsetDelete request (API key 47). Versions 0, flexible none. Listeners: zkBroker, broker.
 public struct OffsetDeleteRequest: KafkaRequest {
     public typealias Response = OffsetDeleteResponse
-    public static let apiKey = ApiKey.offsetDelete
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var apiKey: ApiKey { ApiKey.offsetDelete }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The unique group identifier. Versions 0+, entity groupId.
     public var groupID: String = ""
@@ -94,9 +94,9 @@ public struct OffsetDeleteRequest: KafkaRequest {
 
 /// The OffsetDelete response (API key 47). Versions 0, flexible none.
 public struct OffsetDeleteResponse: KafkaResponse {
-    public static let apiKey = ApiKey.offsetDelete
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var apiKey: ApiKey { ApiKey.offsetDelete }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The top-level error code, or 0 if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

@@ -6,9 +6,9 @@ import NIOCore
 /// broker.
 public struct OffsetFetchRequest: KafkaRequest {
     public typealias Response = OffsetFetchResponse
-    public static let apiKey = ApiKey.offsetFetch
-    public static let versions: ClosedRange<Int16> = 0...9
-    public static let firstFlexibleVersion: Int16? = 6
+    @inlinable public static var apiKey: ApiKey { ApiKey.offsetFetch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...9 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 6 }
 
     /// The group to fetch offsets for. Versions 0-7, entity groupId.
     public var groupID: String = ""
@@ -271,9 +271,9 @@ public struct OffsetFetchRequest: KafkaRequest {
 
 /// The OffsetFetch response (API key 9). Versions 0-9, flexible 6+.
 public struct OffsetFetchResponse: KafkaResponse {
-    public static let apiKey = ApiKey.offsetFetch
-    public static let versions: ClosedRange<Int16> = 0...9
-    public static let firstFlexibleVersion: Int16? = 6
+    @inlinable public static var apiKey: ApiKey { ApiKey.offsetFetch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...9 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 6 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 3+, ignorable.

@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker.
 public struct OffsetForLeaderEpochRequest: KafkaRequest {
     public typealias Response = OffsetForLeaderEpochResponse
-    public static let apiKey = ApiKey.offsetForLeaderEpoch
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.offsetForLeaderEpoch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The broker ID of the follower, of -1 if this request is from a consumer. Versions 3+, ignorable,
     /// entity brokerId.
@@ -157,9 +157,9 @@ public struct OffsetForLeaderEpochRequest: KafkaRequest {
 
 /// The OffsetForLeaderEpoch response (API key 23). Versions 0-4, flexible 4+.
 public struct OffsetForLeaderEpochResponse: KafkaResponse {
-    public static let apiKey = ApiKey.offsetForLeaderEpoch
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.offsetForLeaderEpoch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 2+, ignorable.

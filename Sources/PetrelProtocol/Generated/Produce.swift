@@ -6,9 +6,9 @@ import NIOCore
 /// broker.
 public struct ProduceRequest: KafkaRequest {
     public typealias Response = ProduceResponse
-    public static let apiKey = ApiKey.produce
-    public static let versions: ClosedRange<Int16> = 0...11
-    public static let firstFlexibleVersion: Int16? = 9
+    @inlinable public static var apiKey: ApiKey { ApiKey.produce }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...11 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 9 }
 
     /// The transactional ID, or null if the producer is not transactional. Versions 3+, nullable 3+, entity
     /// transactionalId.
@@ -158,9 +158,9 @@ public struct ProduceRequest: KafkaRequest {
 
 /// The Produce response (API key 0). Versions 0-11, flexible 9+.
 public struct ProduceResponse: KafkaResponse {
-    public static let apiKey = ApiKey.produce
-    public static let versions: ClosedRange<Int16> = 0...11
-    public static let firstFlexibleVersion: Int16? = 9
+    @inlinable public static var apiKey: ApiKey { ApiKey.produce }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...11 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 9 }
 
     /// Each produce response. Versions 0+.
     public var responses: [TopicProduceResponse] = []

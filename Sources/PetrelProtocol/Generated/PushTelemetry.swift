@@ -5,9 +5,9 @@ import NIOCore
 /// The PushTelemetry request (API key 72). Versions 0, flexible 0+. Listeners: broker.
 public struct PushTelemetryRequest: KafkaRequest {
     public typealias Response = PushTelemetryResponse
-    public static let apiKey = ApiKey.pushTelemetry
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.pushTelemetry }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Unique id for this client instance. Versions 0+.
     public var clientInstanceID: Uuid = Uuid.zero
@@ -62,9 +62,9 @@ public struct PushTelemetryRequest: KafkaRequest {
 
 /// The PushTelemetry response (API key 72). Versions 0, flexible 0+.
 public struct PushTelemetryResponse: KafkaResponse {
-    public static let apiKey = ApiKey.pushTelemetry
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.pushTelemetry }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

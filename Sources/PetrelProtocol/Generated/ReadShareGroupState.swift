@@ -6,9 +6,9 @@ import NIOCore
 /// unstable in Kafka. Listeners: broker.
 public struct ReadShareGroupStateRequest: KafkaRequest {
     public typealias Response = ReadShareGroupStateResponse
-    public static let apiKey = ApiKey.readShareGroupState
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.readShareGroupState }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The group identifier. Versions 0+.
     public var groupID: String = ""
@@ -141,9 +141,9 @@ public struct ReadShareGroupStateRequest: KafkaRequest {
 
 /// The ReadShareGroupState response (API key 84). Versions 0, flexible 0+.
 public struct ReadShareGroupStateResponse: KafkaResponse {
-    public static let apiKey = ApiKey.readShareGroupState
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.readShareGroupState }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The read results. Versions 0+.
     public var results: [ReadStateResult] = []

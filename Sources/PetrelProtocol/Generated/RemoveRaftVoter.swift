@@ -5,9 +5,9 @@ import NIOCore
 /// The RemoveRaftVoter request (API key 81). Versions 0, flexible 0+. Listeners: controller, broker.
 public struct RemoveRaftVoterRequest: KafkaRequest {
     public typealias Response = RemoveRaftVoterResponse
-    public static let apiKey = ApiKey.removeRaftVoter
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.removeRaftVoter }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Versions 0+, nullable 0+.
     public var clusterID: String? = ""
@@ -54,9 +54,9 @@ public struct RemoveRaftVoterRequest: KafkaRequest {
 
 /// The RemoveRaftVoter response (API key 81). Versions 0, flexible 0+.
 public struct RemoveRaftVoterResponse: KafkaResponse {
-    public static let apiKey = ApiKey.removeRaftVoter
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.removeRaftVoter }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

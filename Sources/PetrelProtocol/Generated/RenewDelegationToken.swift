@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker, controller.
 public struct RenewDelegationTokenRequest: KafkaRequest {
     public typealias Response = RenewDelegationTokenResponse
-    public static let apiKey = ApiKey.renewDelegationToken
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.renewDelegationToken }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The HMAC of the delegation token to be renewed. Versions 0+.
     public var hmac: [UInt8] = []
@@ -51,9 +51,9 @@ public struct RenewDelegationTokenRequest: KafkaRequest {
 
 /// The RenewDelegationToken response (API key 39). Versions 0-2, flexible 2+.
 public struct RenewDelegationTokenResponse: KafkaResponse {
-    public static let apiKey = ApiKey.renewDelegationToken
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.renewDelegationToken }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The error code, or 0 if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

@@ -4,8 +4,8 @@ import NIOCore
 
 /// The RequestHeader (versions 0-2), generated from its spec. Versions 0-2, flexible 2+.
 public struct RequestHeader: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The API key of this request. Versions 0+.
     public var requestApiKey: Int16 = 0

@@ -4,8 +4,8 @@ import NIOCore
 
 /// The ResponseHeader (versions 0-1), generated from its spec. Versions 0-1, flexible 1+.
 public struct ResponseHeader: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The correlation ID of this response. Versions 0+.
     public var correlationID: Int32 = 0

@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct SaslAuthenticateRequest: KafkaRequest {
     public typealias Response = SaslAuthenticateResponse
-    public static let apiKey = ApiKey.saslAuthenticate
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.saslAuthenticate }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The SASL authentication bytes from the client, as defined by the SASL mechanism. Versions 0+.
     public var authBytes: [UInt8] = []
@@ -47,9 +47,9 @@ public struct SaslAuthenticateRequest: KafkaRequest {
 
 /// The SaslAuthenticate response (API key 36). Versions 0-2, flexible 2+.
 public struct SaslAuthenticateResponse: KafkaResponse {
-    public static let apiKey = ApiKey.saslAuthenticate
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.saslAuthenticate }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The error code, or 0 if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

@@ -6,9 +6,9 @@ import NIOCore
 /// zkBroker, broker, controller.
 public struct SaslHandshakeRequest: KafkaRequest {
     public typealias Response = SaslHandshakeResponse
-    public static let apiKey = ApiKey.saslHandshake
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var apiKey: ApiKey { ApiKey.saslHandshake }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The SASL mechanism chosen by the client. Versions 0+.
     public var mechanism: String = ""
@@ -33,9 +33,9 @@ public struct SaslHandshakeRequest: KafkaRequest {
 
 /// The SaslHandshake response (API key 17). Versions 0-1, flexible none.
 public struct SaslHandshakeResponse: KafkaResponse {
-    public static let apiKey = ApiKey.saslHandshake
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var apiKey: ApiKey { ApiKey.saslHandshake }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The error code, or 0 if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

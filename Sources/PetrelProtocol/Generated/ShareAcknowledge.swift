@@ -6,9 +6,9 @@ import NIOCore
 /// in Kafka. Listeners: broker.
 public struct ShareAcknowledgeRequest: KafkaRequest {
     public typealias Response = ShareAcknowledgeResponse
-    public static let apiKey = ApiKey.shareAcknowledge
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.shareAcknowledge }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The group identifier. Versions 0+, nullable 0+, entity groupId.
     public var groupID: String? = nil
@@ -210,9 +210,9 @@ public struct ShareAcknowledgeRequest: KafkaRequest {
 
 /// The ShareAcknowledge response (API key 79). Versions 0, flexible 0+.
 public struct ShareAcknowledgeResponse: KafkaResponse {
-    public static let apiKey = ApiKey.shareAcknowledge
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.shareAcknowledge }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+, ignorable.

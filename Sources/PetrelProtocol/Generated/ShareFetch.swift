@@ -6,9 +6,9 @@ import NIOCore
 /// Kafka. Listeners: broker.
 public struct ShareFetchRequest: KafkaRequest {
     public typealias Response = ShareFetchResponse
-    public static let apiKey = ApiKey.shareFetch
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.shareFetch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The group identifier. Versions 0+, nullable 0+, entity groupId.
     public var groupID: String? = nil
@@ -287,9 +287,9 @@ public struct ShareFetchRequest: KafkaRequest {
 
 /// The ShareFetch response (API key 78). Versions 0, flexible 0+.
 public struct ShareFetchResponse: KafkaResponse {
-    public static let apiKey = ApiKey.shareFetch
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.shareFetch }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

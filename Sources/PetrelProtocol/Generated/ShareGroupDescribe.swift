@@ -6,9 +6,9 @@ import NIOCore
 /// in Kafka. Listeners: broker.
 public struct ShareGroupDescribeRequest: KafkaRequest {
     public typealias Response = ShareGroupDescribeResponse
-    public static let apiKey = ApiKey.shareGroupDescribe
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.shareGroupDescribe }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The ids of the groups to describe. Versions 0+, entity groupId.
     public var groupIDs: [String] = []
@@ -62,9 +62,9 @@ public struct ShareGroupDescribeRequest: KafkaRequest {
 
 /// The ShareGroupDescribe response (API key 77). Versions 0, flexible 0+.
 public struct ShareGroupDescribeResponse: KafkaResponse {
-    public static let apiKey = ApiKey.shareGroupDescribe
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.shareGroupDescribe }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

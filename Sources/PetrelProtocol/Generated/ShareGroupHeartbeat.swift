@@ -6,9 +6,9 @@ import NIOCore
 /// unstable in Kafka. Listeners: broker.
 public struct ShareGroupHeartbeatRequest: KafkaRequest {
     public typealias Response = ShareGroupHeartbeatResponse
-    public static let apiKey = ApiKey.shareGroupHeartbeat
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.shareGroupHeartbeat }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The group identifier. Versions 0+, entity groupId.
     public var groupID: String = ""
@@ -81,9 +81,9 @@ public struct ShareGroupHeartbeatRequest: KafkaRequest {
 
 /// The ShareGroupHeartbeat response (API key 76). Versions 0, flexible 0+.
 public struct ShareGroupHeartbeatResponse: KafkaResponse {
-    public static let apiKey = ApiKey.shareGroupHeartbeat
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.shareGroupHeartbeat }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

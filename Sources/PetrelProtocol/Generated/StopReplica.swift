@@ -5,9 +5,9 @@ import NIOCore
 /// The StopReplica request (API key 5). Versions 0-4, flexible 2+. Listeners: zkBroker.
 public struct StopReplicaRequest: KafkaRequest {
     public typealias Response = StopReplicaResponse
-    public static let apiKey = ApiKey.stopReplica
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.stopReplica }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The controller id. Versions 0+, entity brokerId.
     public var controllerID: Int32 = 0
@@ -291,9 +291,9 @@ public struct StopReplicaRequest: KafkaRequest {
 
 /// The StopReplica response (API key 5). Versions 0-4, flexible 2+.
 public struct StopReplicaResponse: KafkaResponse {
-    public static let apiKey = ApiKey.stopReplica
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 2
+    @inlinable public static var apiKey: ApiKey { ApiKey.stopReplica }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 2 }
 
     /// The top-level error code, or 0 if there was no top-level error. Versions 0+.
     public var errorCode: Int16 = 0

@@ -5,9 +5,9 @@ import NIOCore
 /// The SyncGroup request (API key 14). Versions 0-5, flexible 4+. Listeners: zkBroker, broker.
 public struct SyncGroupRequest: KafkaRequest {
     public typealias Response = SyncGroupResponse
-    public static let apiKey = ApiKey.syncGroup
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.syncGroup }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The unique group identifier. Versions 0+, entity groupId.
     public var groupID: String = ""
@@ -129,9 +129,9 @@ public struct SyncGroupRequest: KafkaRequest {
 
 /// The SyncGroup response (API key 14). Versions 0-5, flexible 4+.
 public struct SyncGroupResponse: KafkaResponse {
-    public static let apiKey = ApiKey.syncGroup
-    public static let versions: ClosedRange<Int16> = 0...5
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var apiKey: ApiKey { ApiKey.syncGroup }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 1+, ignorable.

@@ -5,9 +5,9 @@ import NIOCore
 /// The TxnOffsetCommit request (API key 28). Versions 0-4, flexible 3+. Listeners: zkBroker, broker.
 public struct TxnOffsetCommitRequest: KafkaRequest {
     public typealias Response = TxnOffsetCommitResponse
-    public static let apiKey = ApiKey.txnOffsetCommit
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.txnOffsetCommit }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The ID of the transaction. Versions 0+, entity transactionalId.
     public var transactionalID: String = ""
@@ -194,9 +194,9 @@ public struct TxnOffsetCommitRequest: KafkaRequest {
 
 /// The TxnOffsetCommit response (API key 28). Versions 0-4, flexible 3+.
 public struct TxnOffsetCommitResponse: KafkaResponse {
-    public static let apiKey = ApiKey.txnOffsetCommit
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 3
+    @inlinable public static var apiKey: ApiKey { ApiKey.txnOffsetCommit }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 3 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

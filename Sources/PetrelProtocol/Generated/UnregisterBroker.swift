@@ -5,9 +5,9 @@ import NIOCore
 /// The UnregisterBroker request (API key 64). Versions 0, flexible 0+. Listeners: broker, controller.
 public struct UnregisterBrokerRequest: KafkaRequest {
     public typealias Response = UnregisterBrokerResponse
-    public static let apiKey = ApiKey.unregisterBroker
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.unregisterBroker }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The broker ID to unregister. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0
@@ -46,9 +46,9 @@ public struct UnregisterBrokerRequest: KafkaRequest {
 
 /// The UnregisterBroker response (API key 64). Versions 0, flexible 0+.
 public struct UnregisterBrokerResponse: KafkaResponse {
-    public static let apiKey = ApiKey.unregisterBroker
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.unregisterBroker }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Duration in milliseconds for which the request was throttled due to a quota violation, or zero if
     /// the request did not violate any quota. Versions 0+.

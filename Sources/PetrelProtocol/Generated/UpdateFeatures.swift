@@ -6,9 +6,9 @@ import NIOCore
 /// controller.
 public struct UpdateFeaturesRequest: KafkaRequest {
     public typealias Response = UpdateFeaturesResponse
-    public static let apiKey = ApiKey.updateFeatures
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.updateFeatures }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// How long to wait in milliseconds before timing out the request. Versions 0+.
     public var timeoutMs: Int32 = 60000
@@ -130,9 +130,9 @@ public struct UpdateFeaturesRequest: KafkaRequest {
 
 /// The UpdateFeatures response (API key 57). Versions 0-2, flexible 0+.
 public struct UpdateFeaturesResponse: KafkaResponse {
-    public static let apiKey = ApiKey.updateFeatures
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.updateFeatures }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

@@ -5,9 +5,9 @@ import NIOCore
 /// The UpdateMetadata request (API key 6). Versions 0-8, flexible 6+. Listeners: zkBroker.
 public struct UpdateMetadataRequest: KafkaRequest {
     public typealias Response = UpdateMetadataResponse
-    public static let apiKey = ApiKey.updateMetadata
-    public static let versions: ClosedRange<Int16> = 0...8
-    public static let firstFlexibleVersion: Int16? = 6
+    @inlinable public static var apiKey: ApiKey { ApiKey.updateMetadata }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...8 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 6 }
 
     /// The controller id. Versions 0+, entity brokerId.
     public var controllerID: Int32 = 0
@@ -418,9 +418,9 @@ public struct UpdateMetadataRequest: KafkaRequest {
 
 /// The UpdateMetadata response (API key 6). Versions 0-8, flexible 6+.
 public struct UpdateMetadataResponse: KafkaResponse {
-    public static let apiKey = ApiKey.updateMetadata
-    public static let versions: ClosedRange<Int16> = 0...8
-    public static let firstFlexibleVersion: Int16? = 6
+    @inlinable public static var apiKey: ApiKey { ApiKey.updateMetadata }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...8 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 6 }
 
     /// The error code, or 0 if there was no error. Versions 0+.
     public var errorCode: Int16 = 0

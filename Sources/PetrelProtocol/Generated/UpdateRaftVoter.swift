@@ -5,9 +5,9 @@ import NIOCore
 /// The UpdateRaftVoter request (API key 82). Versions 0, flexible 0+. Listeners: controller.
 public struct UpdateRaftVoterRequest: KafkaRequest {
     public typealias Response = UpdateRaftVoterResponse
-    public static let apiKey = ApiKey.updateRaftVoter
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.updateRaftVoter }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Versions 0+, nullable 0+.
     public var clusterID: String? = ""
@@ -149,9 +149,9 @@ public struct UpdateRaftVoterRequest: KafkaRequest {
 
 /// The UpdateRaftVoter response (API key 82). Versions 0, flexible 0+.
 public struct UpdateRaftVoterResponse: KafkaResponse {
-    public static let apiKey = ApiKey.updateRaftVoter
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.updateRaftVoter }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero
     /// if the request did not violate any quota. Versions 0+.

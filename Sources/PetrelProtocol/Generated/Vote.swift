@@ -5,9 +5,9 @@ import NIOCore
 /// The Vote request (API key 52). Versions 0-1, flexible 0+. Listeners: controller.
 public struct VoteRequest: KafkaRequest {
     public typealias Response = VoteResponse
-    public static let apiKey = ApiKey.vote
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.vote }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Versions 0+, nullable 0+.
     public var clusterID: String? = nil
@@ -176,9 +176,9 @@ public struct VoteRequest: KafkaRequest {
 
 /// The Vote response (API key 52). Versions 0-1, flexible 0+.
 public struct VoteResponse: KafkaResponse {
-    public static let apiKey = ApiKey.vote
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.vote }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The top level error code. Versions 0+.
     public var errorCode: Int16 = 0

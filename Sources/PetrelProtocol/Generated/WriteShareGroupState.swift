@@ -6,9 +6,9 @@ import NIOCore
 /// unstable in Kafka. Listeners: broker.
 public struct WriteShareGroupStateRequest: KafkaRequest {
     public typealias Response = WriteShareGroupStateResponse
-    public static let apiKey = ApiKey.writeShareGroupState
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.writeShareGroupState }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The group identifier. Versions 0+.
     public var groupID: String = ""
@@ -206,9 +206,9 @@ public struct WriteShareGroupStateRequest: KafkaRequest {
 
 /// The WriteShareGroupState response (API key 85). Versions 0, flexible 0+.
 public struct WriteShareGroupStateResponse: KafkaResponse {
-    public static let apiKey = ApiKey.writeShareGroupState
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var apiKey: ApiKey { ApiKey.writeShareGroupState }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The write results. Versions 0+.
     public var results: [WriteStateResult] = []

@@ -5,9 +5,9 @@ import NIOCore
 /// The WriteTxnMarkers request (API key 27). Versions 0-1, flexible 1+. Listeners: zkBroker, broker.
 public struct WriteTxnMarkersRequest: KafkaRequest {
     public typealias Response = WriteTxnMarkersResponse
-    public static let apiKey = ApiKey.writeTxnMarkers
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.writeTxnMarkers }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The transaction markers to be written. Versions 0+.
     public var markers: [WritableTxnMarker] = []
@@ -161,9 +161,9 @@ public struct WriteTxnMarkersRequest: KafkaRequest {
 
 /// The WriteTxnMarkers response (API key 27). Versions 0-1, flexible 1+.
 public struct WriteTxnMarkersResponse: KafkaResponse {
-    public static let apiKey = ApiKey.writeTxnMarkers
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var apiKey: ApiKey { ApiKey.writeTxnMarkers }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// The results for writing makers. Versions 0+.
     public var markers: [WritableTxnMarkerResult] = []

@@ -6,10 +6,12 @@
 public struct ApiKey: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
     public var rawValue: Int16
 
+    @inlinable
     public init(rawValue: Int16) {
         self.rawValue = rawValue
     }
 
+    @inlinable
     public init(_ rawValue: Int16) {
         self.rawValue = rawValue
     }

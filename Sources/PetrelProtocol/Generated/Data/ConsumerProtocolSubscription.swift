@@ -5,8 +5,8 @@ import NIOCore
 /// ConsumerProtocolSubscription, a clients data record (not a request or response). Versions 0-3,
 /// flexible none.
 public struct ConsumerProtocolSubscription: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 0...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// Versions 0+.
     public var topics: [String] = []

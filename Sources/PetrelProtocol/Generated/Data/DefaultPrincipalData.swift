@@ -4,8 +4,8 @@ import NIOCore
 
 /// DefaultPrincipalData, a clients data record (not a request or response). Versions 0, flexible 0+.
 public struct DefaultPrincipalData: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The principal type. Versions 0+.
     public var type: String = ""

@@ -4,8 +4,8 @@ import NIOCore
 
 /// LeaderChangeMessage, a clients data record (not a request or response). Versions 0-1, flexible 0+.
 public struct LeaderChangeMessage: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The version of the leader change message. Versions 0+.
     public var version: Int16 = 0

@@ -4,8 +4,8 @@ import NIOCore
 
 /// SnapshotHeaderRecord, a clients data record (not a request or response). Versions 0, flexible 0+.
 public struct SnapshotHeaderRecord: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The version of the snapshot header record. Versions 0+.
     public var version: Int16 = 0

@@ -5,8 +5,8 @@ import NIOCore
 /// ConsumerGroupCurrentMemberAssignmentKey, a group-coordinator data record (not a request or
 /// response). Versions 8, flexible none.
 public struct ConsumerGroupCurrentMemberAssignmentKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 8...8
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 8...8 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 8.
     public var groupID: String = ""

@@ -5,8 +5,8 @@ import NIOCore
 /// ConsumerGroupCurrentMemberAssignmentValue, a group-coordinator data record (not a request or
 /// response). Versions 0, flexible 0+.
 public struct ConsumerGroupCurrentMemberAssignmentValue: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The current member epoch that is expected from the member in the heartbeat request. Versions 0+.
     public var memberEpoch: Int32 = 0

@@ -5,8 +5,8 @@ import NIOCore
 /// ConsumerGroupMemberMetadataKey, a group-coordinator data record (not a request or response).
 /// Versions 5, flexible none.
 public struct ConsumerGroupMemberMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 5...5
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 5...5 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 5.
     public var groupID: String = ""

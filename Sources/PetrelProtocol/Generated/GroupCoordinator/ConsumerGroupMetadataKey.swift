@@ -5,8 +5,8 @@ import NIOCore
 /// ConsumerGroupMetadataKey, a group-coordinator data record (not a request or response). Versions 3,
 /// flexible none.
 public struct ConsumerGroupMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 3...3
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 3...3 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 3.
     public var groupID: String = ""

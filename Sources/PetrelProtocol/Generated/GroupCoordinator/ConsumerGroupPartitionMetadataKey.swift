@@ -5,8 +5,8 @@ import NIOCore
 /// ConsumerGroupPartitionMetadataKey, a group-coordinator data record (not a request or response).
 /// Versions 4, flexible none.
 public struct ConsumerGroupPartitionMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 4...4
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 4...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 4.
     public var groupID: String = ""

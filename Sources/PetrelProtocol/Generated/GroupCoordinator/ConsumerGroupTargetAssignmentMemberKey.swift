@@ -5,8 +5,8 @@ import NIOCore
 /// ConsumerGroupTargetAssignmentMemberKey, a group-coordinator data record (not a request or response).
 /// Versions 7, flexible none.
 public struct ConsumerGroupTargetAssignmentMemberKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 7...7
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 7...7 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 7.
     public var groupID: String = ""

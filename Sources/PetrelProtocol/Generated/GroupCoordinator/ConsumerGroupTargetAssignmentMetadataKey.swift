@@ -5,8 +5,8 @@ import NIOCore
 /// ConsumerGroupTargetAssignmentMetadataKey, a group-coordinator data record (not a request or
 /// response). Versions 6, flexible none.
 public struct ConsumerGroupTargetAssignmentMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 6...6
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 6...6 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 6.
     public var groupID: String = ""

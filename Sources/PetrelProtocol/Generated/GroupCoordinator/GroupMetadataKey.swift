@@ -5,8 +5,8 @@ import NIOCore
 /// GroupMetadataKey, a group-coordinator data record (not a request or response). Versions 2, flexible
 /// none.
 public struct GroupMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 2...2
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 2...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// Versions 2.
     public var group: String = ""

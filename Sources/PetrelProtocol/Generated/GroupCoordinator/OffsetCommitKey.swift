@@ -5,8 +5,8 @@ import NIOCore
 /// OffsetCommitKey, a group-coordinator data record (not a request or response). Versions 0-1, flexible
 /// none.
 public struct OffsetCommitKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// Versions 0-1.
     public var group: String = ""

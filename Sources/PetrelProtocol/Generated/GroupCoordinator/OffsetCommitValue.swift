@@ -5,8 +5,8 @@ import NIOCore
 /// OffsetCommitValue, a group-coordinator data record (not a request or response). Versions 0-4,
 /// flexible 4+.
 public struct OffsetCommitValue: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 4
+    @inlinable public static var versions: ClosedRange<Int16> { 0...4 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 4 }
 
     /// Versions 0+.
     public var offset: Int64 = 0

@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupCurrentMemberAssignmentKey, a group-coordinator data record (not a request or response).
 /// Versions 14, flexible none.
 public struct ShareGroupCurrentMemberAssignmentKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 14...14
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 14...14 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 14.
     public var groupID: String = ""

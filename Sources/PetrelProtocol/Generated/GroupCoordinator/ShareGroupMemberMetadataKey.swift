@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupMemberMetadataKey, a group-coordinator data record (not a request or response). Versions
 /// 10, flexible none.
 public struct ShareGroupMemberMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 10...10
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 10...10 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 10.
     public var groupID: String = ""

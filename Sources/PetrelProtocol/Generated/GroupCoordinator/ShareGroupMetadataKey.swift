@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupMetadataKey, a group-coordinator data record (not a request or response). Versions 11,
 /// flexible none.
 public struct ShareGroupMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 11...11
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 11...11 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 11.
     public var groupID: String = ""

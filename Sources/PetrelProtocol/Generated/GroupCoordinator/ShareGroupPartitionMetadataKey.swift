@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupPartitionMetadataKey, a group-coordinator data record (not a request or response).
 /// Versions 9, flexible none.
 public struct ShareGroupPartitionMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 9...9
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 9...9 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 9.
     public var groupID: String = ""

@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupPartitionMetadataValue, a group-coordinator data record (not a request or response).
 /// Versions 0, flexible 0+.
 public struct ShareGroupPartitionMetadataValue: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The list of topic metadata. Versions 0+.
     public var topics: [TopicMetadata] = []

@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupStatePartitionMetadataKey, a group-coordinator data record (not a request or response).
 /// Versions 15, flexible none.
 public struct ShareGroupStatePartitionMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 15...15
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 15...15 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 15.
     public var groupID: String = ""

@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupTargetAssignmentMemberKey, a group-coordinator data record (not a request or response).
 /// Versions 13, flexible none.
 public struct ShareGroupTargetAssignmentMemberKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 13...13
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 13...13 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 13.
     public var groupID: String = ""

@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupTargetAssignmentMetadataKey, a group-coordinator data record (not a request or response).
 /// Versions 12, flexible none.
 public struct ShareGroupTargetAssignmentMetadataKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 12...12
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 12...12 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 12.
     public var groupID: String = ""

@@ -5,8 +5,8 @@ import NIOCore
 /// ShareGroupTargetAssignmentMetadataValue, a group-coordinator data record (not a request or
 /// response). Versions 0, flexible 0+.
 public struct ShareGroupTargetAssignmentMetadataValue: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The assignment epoch. Versions 0+.
     public var assignmentEpoch: Int32 = 0

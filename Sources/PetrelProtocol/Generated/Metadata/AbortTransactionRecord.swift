@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record AbortTransactionRecord (record type 25). Versions 0, flexible 0+.
 public struct AbortTransactionRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 25
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 25 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// An optional textual description of why the transaction was aborted. Versions 0+, nullable 0+, tagged
     /// (tag 0).

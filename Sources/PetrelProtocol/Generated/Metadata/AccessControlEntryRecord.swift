@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record AccessControlEntryRecord (record type 18). Versions 0, flexible 0+.
 public struct AccessControlEntryRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 18
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 18 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The unique ID of this ACL. Versions 0+.
     public var id: Uuid = Uuid.zero

@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record BeginTransactionRecord (record type 23). Versions 0, flexible 0+.
 public struct BeginTransactionRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 23
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 23 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// An optional textual description of this transaction. Versions 0+, nullable 0+, tagged (tag 0).
     public var name: String? = nil

@@ -5,9 +5,9 @@ import NIOCore
 /// The KRaft metadata record BrokerRegistrationChangeRecord (record type 17). Versions 0-2, flexible
 /// 0+.
 public struct BrokerRegistrationChangeRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 17
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 17 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The broker id. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0

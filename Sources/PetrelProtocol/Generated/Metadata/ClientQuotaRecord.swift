@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record ClientQuotaRecord (record type 14). Versions 0, flexible 0+.
 public struct ClientQuotaRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 14
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 14 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The quota entity to alter. Versions 0+.
     public var entity: [EntityData] = []

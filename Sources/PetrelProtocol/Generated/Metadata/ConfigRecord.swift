@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record ConfigRecord (record type 4). Versions 0, flexible 0+.
 public struct ConfigRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 4
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 4 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The type of resource this configuration applies to. Versions 0+.
     public var resourceType: Int8 = 0

@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record DelegationTokenRecord (record type 10). Versions 0, flexible 0+.
 public struct DelegationTokenRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 10
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 10 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The delegation token owner. Versions 0+.
     public var owner: String = ""

@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record EndTransactionRecord (record type 24). Versions 0, flexible 0+.
 public struct EndTransactionRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 24
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 24 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Tagged fields this build does not know, kept for a byte-exact round trip.
     public var unknownTaggedFields: [TaggedField] = []

@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record FeatureLevelRecord (record type 12). Versions 0, flexible 0+.
 public struct FeatureLevelRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 12
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 12 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The feature name. Versions 0+.
     public var name: String = ""

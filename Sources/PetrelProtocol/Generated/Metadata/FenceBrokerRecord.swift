@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record FenceBrokerRecord (record type 7). Versions 0, flexible 0+.
 public struct FenceBrokerRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 7
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 7 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The broker ID to fence. It will be removed from all ISRs. Versions 0+, entity brokerId.
     public var id: Int32 = 0

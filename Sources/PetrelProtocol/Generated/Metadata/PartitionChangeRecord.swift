@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record PartitionChangeRecord (record type 5). Versions 0-2, flexible 0+.
 public struct PartitionChangeRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 5
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 5 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The partition id. Versions 0+.
     public var partitionID: Int32 = -1

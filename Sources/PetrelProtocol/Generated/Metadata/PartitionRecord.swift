@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record PartitionRecord (record type 3). Versions 0-2, flexible 0+.
 public struct PartitionRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 3
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 3 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...2 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The partition id. Versions 0+.
     public var partitionID: Int32 = -1

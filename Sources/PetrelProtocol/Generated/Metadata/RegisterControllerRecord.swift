@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record RegisterControllerRecord (record type 27). Versions 0, flexible 0+.
 public struct RegisterControllerRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 27
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 27 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The controller id. Versions 0+.
     public var controllerID: Int32 = 0

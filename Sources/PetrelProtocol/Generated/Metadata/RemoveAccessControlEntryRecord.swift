@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record RemoveAccessControlEntryRecord (record type 19). Versions 0, flexible 0+.
 public struct RemoveAccessControlEntryRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 19
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 19 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The ID of the AccessControlEntry to remove. Versions 0+.
     public var id: Uuid = Uuid.zero

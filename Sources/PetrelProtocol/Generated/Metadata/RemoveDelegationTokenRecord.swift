@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record RemoveDelegationTokenRecord (record type 26). Versions 0, flexible 0+.
 public struct RemoveDelegationTokenRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 26
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 26 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The tokenID to remove. Versions 0+.
     public var tokenID: String = ""

@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record RemoveTopicRecord (record type 9). Versions 0, flexible 0+.
 public struct RemoveTopicRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 9
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 9 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The topic to remove. All associated partitions will be removed as well. Versions 0+.
     public var topicID: Uuid = Uuid.zero

@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record RemoveUserScramCredentialRecord (record type 22). Versions 0, flexible 0+.
 public struct RemoveUserScramCredentialRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 22
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 22 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The user name. Versions 0+.
     public var name: String = ""

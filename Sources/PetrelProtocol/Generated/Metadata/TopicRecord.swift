@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record TopicRecord (record type 2). Versions 0, flexible 0+.
 public struct TopicRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 2
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 2 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The topic name. Versions 0+, entity topicName.
     public var name: String = ""

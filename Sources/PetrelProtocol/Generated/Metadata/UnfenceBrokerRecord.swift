@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record UnfenceBrokerRecord (record type 8). Versions 0, flexible 0+.
 public struct UnfenceBrokerRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 8
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 8 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The broker ID to unfence. Versions 0+, entity brokerId.
     public var id: Int32 = 0

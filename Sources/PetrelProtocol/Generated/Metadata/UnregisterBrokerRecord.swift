@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record UnregisterBrokerRecord (record type 1). Versions 0, flexible 0+.
 public struct UnregisterBrokerRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 1
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 1 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The broker id. Versions 0+, entity brokerId.
     public var brokerID: Int32 = 0

@@ -4,9 +4,9 @@ import NIOCore
 
 /// The KRaft metadata record ZkMigrationStateRecord (record type 21). Versions 0, flexible 0+.
 public struct ZkMigrationStateRecord: KafkaMetadataRecord {
-    public static let recordType: Int16 = 21
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var recordType: Int16 { 21 }
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// One of the possible migration states. Versions 0+.
     public var zkMigrationState: Int8 = 0

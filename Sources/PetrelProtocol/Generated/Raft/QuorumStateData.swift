@@ -4,8 +4,8 @@ import NIOCore
 
 /// QuorumStateData, a raft data record (not a request or response). Versions 0-1, flexible 0+.
 public struct QuorumStateData: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// Versions 0.
     public var clusterID: String = ""

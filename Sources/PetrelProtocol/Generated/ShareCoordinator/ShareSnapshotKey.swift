@@ -5,8 +5,8 @@ import NIOCore
 /// ShareSnapshotKey, a share-coordinator data record (not a request or response). Versions 0, flexible
 /// none.
 public struct ShareSnapshotKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 0.
     public var groupID: String = ""

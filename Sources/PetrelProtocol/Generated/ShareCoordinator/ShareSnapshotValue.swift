@@ -5,8 +5,8 @@ import NIOCore
 /// ShareSnapshotValue, a share-coordinator data record (not a request or response). Versions 0,
 /// flexible 0+.
 public struct ShareSnapshotValue: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = 0
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 0 }
 
     /// The snapshot epoch. Versions 0.
     public var snapshotEpoch: UInt16 = 0

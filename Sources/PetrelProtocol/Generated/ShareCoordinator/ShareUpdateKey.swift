@@ -5,8 +5,8 @@ import NIOCore
 /// ShareUpdateKey, a share-coordinator data record (not a request or response). Versions 1, flexible
 /// none.
 public struct ShareUpdateKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 1...1
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 1...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// The group id. Versions 1.
     public var groupID: String = ""

@@ -5,8 +5,8 @@ import NIOCore
 /// TransactionLogKey, a transaction-coordinator data record (not a request or response). Versions 0,
 /// flexible none.
 public struct TransactionLogKey: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...0
-    public static let firstFlexibleVersion: Int16? = nil
+    @inlinable public static var versions: ClosedRange<Int16> { 0...0 }
+    @inlinable public static var firstFlexibleVersion: Int16? { nil }
 
     /// Versions 0.
     public var transactionalID: String = ""

@@ -5,8 +5,8 @@ import NIOCore
 /// TransactionLogValue, a transaction-coordinator data record (not a request or response). Versions
 /// 0-1, flexible 1+.
 public struct TransactionLogValue: KafkaMessage {
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = 1
+    @inlinable public static var versions: ClosedRange<Int16> { 0...1 }
+    @inlinable public static var firstFlexibleVersion: Int16? { 1 }
 
     /// Producer id in use by the transactional id. Versions 0+.
     public var producerID: Int64 = 0
