@@ -95,7 +95,13 @@ let package = Package(
         .executableTarget(
             name: "petrel",
             dependencies: ["PetrelBroker", "PetrelClient", "PetrelProtocol", nioCore, nioPosix, logging, argumentParser],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // Packed relative relocations (DT_RELR, glibc 2.36+, needs lld): the dynamic loader reads a
+            // few KiB instead of ~1 MiB of .rela.dyn at every start, and that MiB stays out of RSS.
+            linkerSettings: [
+                .unsafeFlags(["-Xclang-linker", "-fuse-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+                             .when(configuration: .release))
+            ]
         ),
         // Group coordinator (classic protocol) and __consumer_offsets; pure state, the broker drives it.
         .target(
