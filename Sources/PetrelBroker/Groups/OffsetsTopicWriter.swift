@@ -6,9 +6,9 @@ import PetrelStorage
 /// The coordinator's `CoordinatorPartitionWriter` over this broker's `__consumer_offsets` partition logs.
 ///
 /// An append is one uncompressed record batch, queued as leader (offsets assigned at once, so queueing
-/// order is log order) and waited for until durable (acks=all: the batch is fdatasync'ed and the high
-/// watermark moved past it). Reads copy whole batches below the high
-/// watermark, a bounded chunk per call, skipping control batches.
+/// order is log order) and waited for until durable (acks=all: the batch is fdatasync'ed); the high
+/// watermark moves past it once it is written, before the fdatasync, as for Produce. Reads copy whole
+/// batches below the high watermark, a bounded chunk per call, skipping control batches.
 struct OffsetsTopicWriter: CoordinatorPartitionWriter {
     static let topic = InternalTopics.consumerOffsets
     /// Bytes read per load step; a larger batch is still returned whole.
@@ -34,10 +34,11 @@ struct OffsetsTopicWriter: CoordinatorPartitionWriter {
             try builder.build(), leaderEpoch: partition.leaderEpoch, now: now, durable: true)
         let notifier = partitions.appends
         return PendingCoordinatorAppend {
+            let written = try await pending.written()
+            partition.advanceHighWatermark(to: written.lastOffset + 1)
+            notifier.notifyAll()
             let info = try await pending.result()
             try await partition.log.waitUntilDurable(endOffset: info.lastOffset + 1)  // durable acks off
-            partition.advanceHighWatermark(to: info.lastOffset + 1)
-            notifier.notifyAll()
             return info.lastOffset
         }
     }

@@ -8,7 +8,8 @@ import PetrelStorage
 /// write is awaited, in request order: the connection's next Produce starts after that
 /// (`appendsQueued`), and the writes of all of them share group commits. acks=1 is answered once the
 /// batches are written; acks=all once they are also fdatasync'ed (`log.flush.durable.acks`, default);
-/// acks=0 gets no response. The high watermark advances as each append completes.
+/// acks=0 gets no response. The high watermark advances (and fetchers wake) as soon as each append is
+/// written, before its fdatasync, as Kafka's does not wait for a flush either.
 struct ProduceHandler: ApiHandler {
     typealias Request = ProduceRequest
     let versions: ClosedRange<Int16> = 3...11
@@ -34,6 +35,10 @@ struct ProduceHandler: ApiHandler {
             }
         }
         context.appendsQueued()
+        // Every partition's high watermark first, so none waits for another partition's fdatasync.
+        for partitions in queued {
+            for append in partitions { await advanceHighWatermark(append) }
+        }
         var response = ProduceResponse()
         for (topic, partitions) in zip(request.topicData, queued) {
             var topicResponse = ProduceResponse.TopicProduceResponse()
@@ -74,17 +79,23 @@ struct ProduceHandler: ApiHandler {
         }
     }
 
+    /// Once the append is written: the high watermark moves past it and waiting fetches wake. A failed
+    /// write moves nothing (`complete` answers the error).
+    private func advanceHighWatermark(_ append: Queued) async {
+        guard case .appending(let partition, let pending) = append,
+            let info = try? await pending.written(), !info.isDuplicate
+        else { return }
+        partition.advanceHighWatermark(to: info.lastOffset + 1)
+        services.partitions.appends.notifyAll()
+    }
+
     private func complete(_ append: Queued, index: Int32) async -> PartitionResponse {
         switch append {
         case .answered(let response):
             return response
-        case .appending(let partition, let pending):
+        case .appending(_, let pending):
             do {
                 let info = try await pending.result()
-                if !info.isDuplicate {
-                    partition.advanceHighWatermark(to: info.lastOffset + 1)
-                    services.partitions.appends.notifyAll()
-                }
                 var result = PartitionResponse()
                 result.index = index
                 result.baseOffset = info.firstOffset

@@ -21,13 +21,15 @@ extension URing: WriteRing {}
 /// submits the round with one `submit`. Rounds are pipelined: up to `maxRoundsInFlight` are in the
 /// kernel at once, and completions are handed out as they arrive.
 ///
-/// Durability rule (what `PartitionLog` relies on): a request with `sync` completes only after an
-/// fdatasync of its file that started after every write to that file enqueued before it (its own
+/// Durability rule (what `PartitionLog` relies on): a request with `sync` reports `.synced` only after
+/// an fdatasync of its file that started after every write to that file enqueued before it (its own
 /// included) had completed. Unlinked ring operations may run in any order, so the thread keeps, per
-/// file, the writes in flight and the requests waiting for a sync: when a file has nothing in flight
-/// the sync is linked to the round's write (IOSQE_IO_LINK, one round trip); otherwise the write goes
-/// out alone and one pure fdatasync is issued once every earlier write of the file has completed,
-/// covering every request then waiting (group commit). A file has at most one fdatasync in flight.
+/// file, the writes in flight and the requests waiting for a sync: a write goes out alone and reports
+/// `.written` when it completes (the high watermark may follow it without waiting for the disk), then
+/// one pure fdatasync is issued once every earlier write of the file has completed, covering every
+/// request then waiting (group commit). A file has at most one fdatasync in flight. Writes are never
+/// linked to their fdatasync: the write's completion must be reported on its own, and the shim reports
+/// a linked pair once.
 final class LogWriter: Sendable {
     struct Request: Sendable {
         var file: SegmentFileHandle
@@ -35,8 +37,17 @@ final class LogWriter: Sendable {
         /// nil: a pure flush (fdatasync) of `file`.
         var bytes: ByteBuffer?
         var sync: Bool
-        /// Called on the I/O thread once the write (and its sync) finished or failed.
-        var completion: @Sendable (Result<Void, IOErrno>) -> Void
+        /// Called on the I/O thread as the request progresses (see `Progress`).
+        var report: @Sendable (Progress) -> Void
+    }
+
+    /// What the I/O thread reports about a request, in this order: a write reports `.written` (or
+    /// `.failed`), then, with `sync`, `.synced` (or `.failed`); a pure flush reports `.synced` or
+    /// `.failed`. `.failed` is always the last report.
+    enum Progress: Sendable, Equatable {
+        case written
+        case synced
+        case failed(IOErrno)
     }
 
     private struct Queue {
@@ -106,7 +117,7 @@ final class LogWriter: Sendable {
             return (true, sleeping)
         }
         guard accepted else {
-            for request in requests { request.completion(.failure(IOErrno(ESHUTDOWN))) }
+            for request in requests { request.report(.failed(IOErrno(ESHUTDOWN))) }
             return
         }
         if wakeThread { signal(wake[1]) }
@@ -141,12 +152,11 @@ final class LogWriter: Sendable {
                 return (taken, queue.stopping)
             }
             if !round.isEmpty {
-                let counts = thread.submitRound(round)
+                let writes = thread.submitRound(round)
                 counters.withLock { counters in
                     counters.rounds += 1
                     counters.requests += round.count
-                    counters.fileWrites += counts.writes
-                    counters.fdatasyncs += counts.syncs
+                    counters.fileWrites += writes
                 }
             }
             let syncs = thread.reapAvailable()
@@ -178,8 +188,6 @@ private struct WriterThread {
         var requests: [LogWriter.Request]
         /// Sequence number of the write among its file's writes; nil for a pure fdatasync.
         var writeSequence: UInt64?
-        /// An fdatasync is part of the operation (linked, or a pure sync).
-        var syncs: Bool
         var round: UInt64?
     }
 
@@ -216,8 +224,8 @@ private struct WriterThread {
 
     var isIdle: Bool { operations.isEmpty && files.isEmpty }
 
-    /// Builds and submits one round; returns how many vectored writes and fdatasyncs it carried.
-    mutating func submitRound(_ requests: [LogWriter.Request]) -> (writes: Int, syncs: Int) {
+    /// Builds and submits one round; returns how many vectored writes it carried.
+    mutating func submitRound(_ requests: [LogWriter.Request]) -> Int {
         // Group contiguous writes per file, keeping each file's requests in queue order. A pure flush
         // joins the file's current group; a write that does not continue it starts a new one.
         struct Group {
@@ -255,36 +263,27 @@ private struct WriterThread {
         let round = nextRound
         nextRound += 1
         var writes: [RingWrite] = []
-        var syncCount = 0
         for group in groups {
             let fd = group.file.fd
             var state = files[fd] ?? FileState(file: group.file)
-            let wantsSync = group.requests.contains(where: \.sync)
-            let canLink = wantsSync && state.isIdle
-            var writeSequence: UInt64?
-            if !group.buffers.isEmpty {
-                writeSequence = state.nextWriteSequence
-                state.nextWriteSequence += 1
-                state.writesInFlight.insert(writeSequence!)
-            }
-            if canLink { state.syncInFlight = true }
-            if !canLink && writeSequence == nil {
-                // A pure flush behind writes in flight: it waits for them, then shares the next fdatasync.
+            guard !group.buffers.isEmpty else {
+                // Pure flushes: they wait for the file's writes in flight, then share the next fdatasync.
                 for request in group.requests { state.waiting.append((state.nextWriteSequence, request)) }
                 files[fd] = state
                 continue
             }
+            let writeSequence = state.nextWriteSequence
+            state.nextWriteSequence += 1
+            state.writesInFlight.insert(writeSequence)
             files[fd] = state
             let id = nextOperationID
             nextOperationID += 1
-            operations[id] = Operation(
-                file: group.file, requests: group.requests, writeSequence: writeSequence, syncs: canLink, round: round)
-            writes.append(RingWrite(fd: fd, offset: group.position, buffers: group.buffers, sync: canLink, id: id))
-            if canLink { syncCount += 1 }
+            operations[id] = Operation(file: group.file, requests: group.requests, writeSequence: writeSequence, round: round)
+            writes.append(RingWrite(fd: fd, offset: group.position, buffers: group.buffers, sync: false, id: id))
         }
         if !writes.isEmpty { roundRemaining[round] = writes.count }
         submit(writes)
-        return (writes.filter { !$0.buffers.isEmpty }.count, syncCount)
+        return writes.count
     }
 
     /// Submits `writes`; the ones the ring did not take complete at once with the submission error.
@@ -322,6 +321,8 @@ private struct WriterThread {
         return issueSyncs()
     }
 
+    /// A write's completion reports `.written` to its requests and queues the ones with `sync` for an
+    /// fdatasync; a pure fdatasync's reports `.synced`; a failure reports `.failed` to every request.
     private mutating func complete(_ id: UInt64, _ result: Result<Void, IOErrno>) {
         guard let operation = operations.removeValue(forKey: id) else { return }
         if let round = operation.round, let left = roundRemaining[round] {
@@ -329,18 +330,29 @@ private struct WriterThread {
         }
         let fd = operation.file.fd
         var state = files[fd] ?? FileState(file: operation.file)
-        if let sequence = operation.writeSequence { state.writesInFlight.remove(sequence) }
-        if operation.syncs { state.syncInFlight = false }
-        var done: [LogWriter.Request] = []
-        for request in operation.requests {
-            if request.sync && !operation.syncs, case .success = result, let sequence = operation.writeSequence {
-                state.waiting.append((sequence + 1, request))
-            } else {
-                done.append(request)
+        var reports: [(LogWriter.Request, LogWriter.Progress)] = []
+        if let sequence = operation.writeSequence {
+            state.writesInFlight.remove(sequence)
+            for request in operation.requests {
+                switch result {
+                case .failure(let error):
+                    reports.append((request, .failed(error)))
+                case .success:
+                    if request.bytes != nil { reports.append((request, .written)) }
+                    if request.sync { state.waiting.append((sequence + 1, request)) }
+                }
             }
+        } else {
+            state.syncInFlight = false
+            let progress: LogWriter.Progress
+            switch result {
+            case .failure(let error): progress = .failed(error)
+            case .success: progress = .synced
+            }
+            reports = operation.requests.map { ($0, progress) }
         }
         files[fd] = state.isIdle ? nil : state
-        for request in done { request.completion(result) }
+        for (request, progress) in reports { request.report(progress) }
     }
 
     /// One pure fdatasync per file whose waiting requests' earlier writes have all completed.
@@ -356,7 +368,7 @@ private struct WriterThread {
             files[fd] = state
             let id = nextOperationID
             nextOperationID += 1
-            operations[id] = Operation(file: state.file, requests: ready.map(\.request), writeSequence: nil, syncs: true, round: nil)
+            operations[id] = Operation(file: state.file, requests: ready.map(\.request), writeSequence: nil, round: nil)
             writes.append(RingWrite(fd: fd, offset: 0, buffers: [], sync: true, id: id))
         }
         submit(writes)
@@ -372,6 +384,6 @@ public struct IOStatistics: Sendable, Hashable {
     public var requests = 0
     /// Vectored writes (one per file per round).
     public var fileWrites = 0
-    /// fdatasyncs issued, linked to a write or on their own.
+    /// fdatasyncs issued (each covers every request of its file then waiting).
     public var fdatasyncs = 0
 }

@@ -33,10 +33,13 @@ public final class PartitionLog: Sendable {
         var endPosition: Int64
         var info: AppendInfo
         var records: Int
-        /// The write carries an fdatasync: once it completes, everything below its end is durable.
+        /// The write asked for an fdatasync: once that is done, everything below its end is durable.
         var sync: Bool
-        var result: Result<Void, IOErrno>?
-        var completion: AppendCompletion
+        /// The write's outcome, once reported.
+        var written: Result<Void, IOErrno>?
+        /// Its fdatasync finished (possibly before an earlier append's write, which holds it here).
+        var synced = false
+        var completion: PendingAppend
     }
 
     struct Flush {
@@ -58,9 +61,9 @@ public final class PartitionLog: Sendable {
         /// Recovery-point advances that wait for an earlier flush (see `advanceRecoveryPoint`), by id.
         var deferredRecoveryPoints: [(id: UInt64, offset: Int64)] = []
         /// Written appends not yet answered, in offset order: a durable one waits until `recoveryPoint`
-        /// reaches `durableEnd` (its fdatasync is done but an older segment's flush may not be), and
-        /// every later one waits behind it.
-        var writtenAppends: [(durableEnd: Int64?, completion: AppendCompletion, info: AppendInfo)] = []
+        /// reaches `durableEnd` (its fdatasync may be in flight, or done while an older segment's flush
+        /// is not), and every later one waits behind it.
+        var writtenAppends: [(id: UInt64, durableEnd: Int64?, completion: AppendCompletion, info: AppendInfo)] = []
         var nextID: UInt64 = 0
         var producers = ProducerStateManager()
         var durableWaiters: [(endOffset: Int64, continuation: CheckedContinuation<Result<Void, LogError>, Never>)] = []
@@ -204,7 +207,8 @@ public final class PartitionLog: Sendable {
     }
 
     /// `appendAsLeader` in two steps: validation, offset assignment and queueing happen before this
-    /// returns (errors are thrown here); the returned `PendingAppend` waits for the write.
+    /// returns (errors are thrown here); the returned `PendingAppend` waits for the write
+    /// (`written()`) and for the answer (`result()`, after the fdatasync of a durable append).
     public func submitAppendAsLeader(
         _ batches: ByteBuffer, leaderEpoch: Int32, now: Int64, durable: Bool
     ) throws(LogError) -> PendingAppend {
@@ -220,19 +224,18 @@ public final class PartitionLog: Sendable {
     private func submitAppend(
         _ batches: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool, durable: Bool
     ) throws(LogError) -> PendingAppend {
-        let completion = try state.withLock { state throws(LogError) in
+        try state.withLock { state throws(LogError) in
             try prepareAppend(
                 &state, batches, leaderEpoch: leaderEpoch, now: now, assignOffsets: assignOffsets,
                 sync: durable && config.durableAcks)
         }
-        return PendingAppend(completion: completion)
     }
 
     /// Under the lock: validates, assigns offsets, rolls if needed, queues the write. A duplicate gets
     /// an already completed result and writes nothing.
     private func prepareAppend(
         _ state: inout State, _ input: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool, sync: Bool
-    ) throws(LogError) -> AppendCompletion {
+    ) throws(LogError) -> PendingAppend {
         if let failure = state.failure { throw LogError(.logDirOffline, failure.detail) }
         if state.isDeleted { throw LogError(.notFound, "\(topic)-\(partition) was deleted") }
         if let reason = logDirectory.offlineDetail { throw LogError(.logDirOffline, "\(logDirectory.path): \(reason)") }
@@ -265,10 +268,10 @@ public final class PartitionLog: Sendable {
                     guard headers.count == 1 else {
                         throw LogError(.outOfOrderSequence, "duplicate batch \(position) inside a multi-batch append")
                     }
-                    return AppendCompletion(.success(AppendInfo(
+                    return PendingAppend(completed: AppendCompletion(.success(AppendInfo(
                         firstOffset: firstOffset, lastOffset: lastOffset, logAppendTime: -1, maxTimestamp: -1,
                         offsetOfMaxTimestamp: -1, logStartOffset: state.logStartOffset,
-                        recordCount: Int(header.recordCount), isDuplicate: true)))
+                        recordCount: Int(header.recordCount), isDuplicate: true))))
                 case .outOfOrderSequence(let detail):
                     throw LogError(.outOfOrderSequence, detail)
                 case .invalidProducerEpoch(let detail):
@@ -332,14 +335,16 @@ public final class PartitionLog: Sendable {
 
         let id = state.nextID
         state.nextID += 1
-        let completion = AppendCompletion()
+        // A plain append is answered when written: one completion serves both moments.
+        let written = AppendCompletion()
+        let completion = PendingAppend(written: written, done: sync ? AppendCompletion() : written)
         state.pending.append(Pending(
             id: id, segment: segment, endPosition: segment.reservedSize, info: info, records: info.recordCount,
-            sync: sync, result: nil, completion: completion))
+            sync: sync, completion: completion))
         let bytes = batches.getSlice(at: input.readerIndex, length: byteCount) ?? batches
         writer.enqueue(LogWriter.Request(
             file: segment.file, position: position, bytes: bytes, sync: sync,
-            completion: { [self] result in writeCompleted(id: id, result: result) }))
+            report: { [self] progress in writeProgressed(id: id, progress) }))
         return completion
     }
 
@@ -377,13 +382,33 @@ public final class PartitionLog: Sendable {
 
     // MARK: write completion (I/O thread)
 
-    private func writeCompleted(id: UInt64, result: Result<Void, IOErrno>) {
+    /// The writer's report on append `id`. Writes complete in any order; the appends are completed
+    /// (`written()`, log end offset, readers) in offset order as the written prefix grows, and
+    /// answered (`result()`) through `writtenAppends`.
+    private func writeProgressed(id: UInt64, _ progress: LogWriter.Progress) {
         var wakeups = Wakeups()
         state.withLock { state in
-            guard let slot = state.pending.firstIndex(where: { $0.id == id }) else { return }
-            state.pending[slot].result = result
+            let slot = state.pending.firstIndex(where: { $0.id == id })
+            switch (progress, slot) {
+            case (.written, let slot?):
+                state.pending[slot].written = .success(())
+            case (.failed(let error), let slot?):
+                state.pending[slot].written = .failure(error)
+            case (.synced, let slot?):
+                state.pending[slot].synced = true
+            case (.synced, nil):
+                if let append = state.writtenAppends.first(where: { $0.id == id }), let end = append.durableEnd {
+                    advanceRecoveryPoint(&state, id: id, to: end)
+                }
+            case (.failed(let error), nil):
+                // Written earlier, so its fdatasync failed (unless the log failed already).
+                guard state.failure == nil else { return }
+                syncFailed(&state, LogError(.storage, "fdatasync of \(topic)-\(partition) failed: \(error)"))
+            case (.written, nil):
+                return
+            }
             var completed = 0
-            while completed < state.pending.count, let outcome = state.pending[completed].result {
+            while completed < state.pending.count, let outcome = state.pending[completed].written {
                 let pending = state.pending[completed]
                 if case .failure(let error) = outcome {
                     failPendingWrites(&state, error: error, from: completed, wakeups: &wakeups)
@@ -393,14 +418,29 @@ public final class PartitionLog: Sendable {
                 pending.segment.size = max(pending.segment.size, pending.endPosition)
                 state.logEndOffset = pending.info.lastOffset + 1
                 state.unflushedRecords += pending.records
-                if pending.sync { advanceRecoveryPoint(&state, id: pending.id, to: state.logEndOffset) }
-                state.writtenAppends.append((pending.sync ? state.logEndOffset : nil, pending.completion, pending.info))
+                if pending.synced { advanceRecoveryPoint(&state, id: pending.id, to: state.logEndOffset) }
+                if pending.completion.done !== pending.completion.written {
+                    wakeups.appends.append((pending.completion.written, .success(pending.info)))
+                }
+                state.writtenAppends.append(
+                    (pending.id, pending.sync ? state.logEndOffset : nil, pending.completion.done, pending.info))
                 completed += 1
             }
             state.pending.removeFirst(min(completed, state.pending.count))
             releaseWaiters(&state, wakeups: &wakeups)
         }
         wakeups.run()
+    }
+
+    /// An fdatasync failed: what it should have covered may be lost (Linux drops the dirty pages' error
+    /// once reported), so the recovery point stops where it is, the appends still waiting to be answered
+    /// and durability waiters fail, and the log dir goes offline. The written bytes stay: readers may
+    /// already have seen them.
+    private func syncFailed(_ state: inout State, _ failure: LogError) {
+        logger.error("fdatasync failed; log dir goes offline", metadata: ["petrel_partition": "\(topic)-\(partition)", "petrel_error": "\(failure)"])
+        state.failure = failure
+        state.deferredRecoveryPoints.removeAll()
+        logDirectory.markOffline("\(failure)")
     }
 
     /// A write failed: it and every later append fail, the segment is cut back to the last completed
@@ -412,7 +452,10 @@ public final class PartitionLog: Sendable {
         ])
         state.failure = failure
         releaseWrittenAppends(&state, wakeups: &wakeups)
-        for pending in state.pending[first...] { wakeups.appends.append((pending.completion, .failure(failure))) }
+        for pending in state.pending[first...] {
+            wakeups.appends.append((pending.completion.written, .failure(failure)))
+            wakeups.appends.append((pending.completion.done, .failure(failure)))
+        }
         logDirectory.markOffline("\(failure)")
         let end = state.logEndOffset
         while state.segments.count > 1 && state.active.baseOffset > end {
@@ -506,6 +549,7 @@ public final class PartitionLog: Sendable {
     /// rolled segment); with pipelined rounds those may still be in flight, so the advance waits until no
     /// flush with a smaller id is outstanding. Advances are thus applied in request order.
     private func advanceRecoveryPoint(_ state: inout State, id: UInt64, to offset: Int64) {
+        guard state.failure == nil else { return }  // a failed write or fdatasync: nothing new is durable
         if state.flushes.contains(where: { $0.id < id }) {
             state.deferredRecoveryPoints.append((id, offset))
         } else {
@@ -523,29 +567,25 @@ public final class PartitionLog: Sendable {
             state.firstUnflushedTime = nil
         }
         writer.enqueue(files.map { file in
-            LogWriter.Request(file: file, position: 0, bytes: nil, sync: true, completion: { [self] result in
-                flushCompleted(id: id, result: result)
+            LogWriter.Request(file: file, position: 0, bytes: nil, sync: true, report: { [self] progress in
+                flushCompleted(id: id, result: progress)
             })
         })
     }
 
-    private func flushCompleted(id: UInt64, result: Result<Void, IOErrno>) {
+    /// A flush request reports `.synced` or `.failed` (never `.written`: it carries no bytes).
+    private func flushCompleted(id: UInt64, result: LogWriter.Progress) {
         var wakeups = Wakeups()
         state.withLock { state in
             guard let slot = state.flushes.firstIndex(where: { $0.id == id }) else { return }
             state.flushes[slot].remaining -= 1
-            if case .failure(let error) = result {
+            if case .failed(let error) = result {
                 state.flushes[slot].failed = true
-                let failure = LogError(.storage, "fdatasync of \(topic)-\(partition) failed: \(error)")
-                state.failure = failure
-                logDirectory.markOffline("\(failure)")
+                syncFailed(&state, LogError(.storage, "fdatasync of \(topic)-\(partition) failed: \(error)"))
             }
             guard state.flushes[slot].remaining == 0 else { return }
             let flush = state.flushes.remove(at: slot)
-            if flush.failed {
-                // Later advances counted on this flush for the older files.
-                state.deferredRecoveryPoints.removeAll { $0.id > flush.id }
-            } else {
+            if !flush.failed {
                 advanceRecoveryPoint(&state, id: flush.id, to: min(flush.coversOffset, state.logEndOffset))
             }
             let earliestFlush = state.flushes.map(\.id).min() ?? UInt64.max

@@ -2,13 +2,39 @@
 /// (`PartitionLog.submitAppendAsLeader`). Appends submitted one after another reach the log in that
 /// order whatever order their results are awaited in, so a caller can queue appends in request order
 /// and wait for them concurrently.
+///
+/// Two moments: `written()` (the bytes are in the file, readable below the log end offset: what the
+/// high watermark may follow, as Kafka's does not wait for fsync) and `result()` (the append is
+/// answered: written, and fdatasync'ed when it asked for durability). Both complete in offset order
+/// per partition, `written()` never after `result()`.
 public struct PendingAppend: Sendable {
-    let completion: AppendCompletion
+    let written: AppendCompletion
+    let done: AppendCompletion
 
-    /// Waits until the bytes are written (and fdatasync'ed when the append asked for durability).
-    /// Throws `.storage` if the write failed.
+    /// An append answered at submission (a duplicate): both moments are already there.
+    init(completed completion: AppendCompletion) {
+        written = completion
+        done = completion
+    }
+
+    init(written: AppendCompletion, done: AppendCompletion) {
+        self.written = written
+        self.done = done
+    }
+
+    /// Waits until the bytes are written, before any fdatasync. Throws `.storage` if the write failed.
+    ///
+    /// A write that succeeded but whose fdatasync then fails returns here and fails `result()` (the log
+    /// dir goes offline): a consumer may have read bytes the producer is told failed. Kafka has the same
+    /// window between its high watermark and a failed flush.
+    public func written() async throws(LogError) -> AppendInfo {
+        try await written.value().get()
+    }
+
+    /// Waits until the bytes are written and, when the append asked for durability, fdatasync'ed (with
+    /// everything before it). Throws `.storage` if the write or that fdatasync failed.
     public func result() async throws(LogError) -> AppendInfo {
-        try await completion.value().get()
+        try await done.value().get()
     }
 }
 
