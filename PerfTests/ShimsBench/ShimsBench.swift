@@ -86,12 +86,19 @@ struct ShimsBench {
         for (original, packed) in zip(chunks, compressed) where try decompress(packed) != original {
             throw BenchError("\(name) round trip mismatch")
         }
-        let compressSeconds = try bestSecondsPerCall { for chunk in chunks { _ = try compress(chunk) } }
-        let decompressSeconds = try bestSecondsPerCall { for packed in compressed { _ = try decompress(packed) } }
+        // Petrel and the CLI take turns, three times, and each keeps its best: on a shared machine a burst
+        // of load then hits both sides instead of whichever happened to run during it.
+        var compressSeconds = Double.infinity, decompressSeconds = Double.infinity
+        var reference = (ratio: 0.0, compress: 0.0, decompress: 0.0)
+        for _ in 0..<3 {
+            compressSeconds = min(compressSeconds, try bestSecondsPerCall { for chunk in chunks { _ = try compress(chunk) } })
+            decompressSeconds = min(decompressSeconds, try bestSecondsPerCall { for packed in compressed { _ = try decompress(packed) } })
+            let run = try cliBenchmark(cli)
+            reference = (run.ratio, max(reference.compress, run.compress), max(reference.decompress, run.decompress))
+        }
         let inputBytes = chunks.reduce(0) { $0 + $1.readableBytes }
         let outputBytes = compressed.reduce(0) { $0 + $1.readableBytes }
         let megabytes = Double(inputBytes) / 1e6
-        let reference = try cliBenchmark(cli)
         print(name.padding(toLength: 5, withPad: " ", startingAt: 0) + String(format: "  %5d  %5.2f   %13.1f  %15.1f  | %9.2f  %12.1f  %14.1f",
                      level, Double(inputBytes) / Double(outputBytes),
                      megabytes / compressSeconds, megabytes / decompressSeconds,
