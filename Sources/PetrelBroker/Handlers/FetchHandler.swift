@@ -90,7 +90,8 @@ struct FetchHandler: FileRegionApiHandler {
             answered = pass
             splice = passSplice
             if bytes >= Int(request.minBytes) || failed || clock.now >= deadline { break }
-            await services.partitions.appends.wait(after: generation, timeout: deadline - clock.now)
+            await services.partitions.appends.wait(
+                after: generation, timeout: deadline - clock.now, on: context.connection.eventLoop)
         }
         response.sessionID = sessionID
         response.responses = unresolved

@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// Wakes long-polling fetches when any partition gets new data. Fetches read the `generation` before
@@ -26,15 +27,15 @@ final class AppendNotifier: Sendable {
     }
 
     /// Returns after the next append following `generation`, or after `timeout`, whichever is first.
-    func wait(after generation: UInt64, timeout: Duration) async {
+    /// The timeout is a timer on `eventLoop` (the connection's, where the fetch runs), not a sleeping
+    /// Task: a `Task.sleep` per long poll cost a dispatch timer and wake-ups of the global executor's
+    /// threads for every fetch, which at one fetch per produced batch was most of the broker's CPU.
+    func wait(after generation: UInt64, timeout: Duration, on eventLoop: any EventLoop) async {
         let id = state.withLock { state in
             defer { state.nextWaiter &+= 1 }
             return state.nextWaiter
         }
-        let timer = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: woken by an append
-            self.resume(id)
-        }
+        let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { self.resume(id) }
         await withCheckedContinuation { continuation in
             let alreadyChanged = state.withLock { state in
                 if state.generation != generation || state.expired.remove(id) != nil { return true }
@@ -44,6 +45,8 @@ final class AppendNotifier: Sendable {
             if alreadyChanged { continuation.resume() }
         }
         timer.cancel()
+        // The timer may have fired after an append woke this waiter; once cancelled it cannot fire again.
+        state.withLock { _ = $0.expired.remove(id) }
     }
 
     private func resume(_ id: UInt64) {

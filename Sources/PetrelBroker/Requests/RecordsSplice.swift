@@ -13,18 +13,21 @@ import Glibc
 /// in the order the fields appear in the encoded response; `splice(into:)` finds each marker with its
 /// length prefix and puts the slice's length and a `FileRegion` there.
 struct RecordsSplice: Sendable {
-    let marker: [UInt8]
+    /// Drawn when the first slice is added: most long-poll passes find nothing to send, and each
+    /// random word costs a getrandom(2).
+    private var marker: [UInt8] = []
     private(set) var slices: [FileSlice] = []
 
-    init() {
-        var generator = SystemRandomNumberGenerator()
-        marker = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    }
+    init() {}
 
     var isEmpty: Bool { slices.isEmpty }
 
     /// The placeholder to put in the `records` field for `slice`.
     mutating func placeholder(for slice: FileSlice) -> ByteBuffer {
+        if marker.isEmpty {
+            var generator = SystemRandomNumberGenerator()
+            marker = [generator.next(), generator.next()].flatMap { (word: UInt64) in withUnsafeBytes(of: word, Array.init) }
+        }
         slices.append(slice)
         return ByteBuffer(bytes: marker)
     }

@@ -18,6 +18,8 @@ protocol RequestProcessor: Sendable {
 struct ConnectionInfo: Sendable {
     var id: UInt64
     var remoteAddress: String
+    /// The channel's event loop: the connection's requests run on it, and their timers are scheduled there.
+    var eventLoop: any EventLoop
 }
 
 /// A response ready for the wire: byte buffers and file regions (sendfile) in order, and the file

@@ -26,7 +26,7 @@ enum KafkaServer {
                 channel.eventLoop.makeCompletedFuture {
                     let id = connectionCounter.add(1, ordering: .relaxed).newValue
                     let connection = ConnectionInfo(
-                        id: id, remoteAddress: channel.remoteAddress.map { "\($0)" } ?? "unknown")
+                        id: id, remoteAddress: channel.remoteAddress.map { "\($0)" } ?? "unknown", eventLoop: channel.eventLoop)
                     connections.add(channel)
                     let handlers = channel.pipeline.syncOperations
                     try handlers.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: frameBytesMax)))

@@ -90,7 +90,7 @@ extension NIOAsyncTestingChannel {
         try await eventLoop.submit {
             try self.pipeline.syncOperations.addHandler(
                 KafkaConnectionHandler(
-                    processor: processor, connection: ConnectionInfo(id: 1, remoteAddress: "test"),
+                    processor: processor, connection: ConnectionInfo(id: 1, remoteAddress: "test", eventLoop: self.eventLoop),
                     logger: Logger(label: "test")))
         }.get()
     }
