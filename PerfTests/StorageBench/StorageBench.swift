@@ -6,7 +6,7 @@ import PetrelStorage
 
 /// Storage throughput, each figure beside a `dd`/`cat` reference measured in the same run and the same
 /// directory, then the open targets: 10,000 partitions opened after a clean shutdown (time, RSS) and
-/// recovery after kill -9 with 1 GiB unflushed. Usage: StorageBench [--case NAME] [directory] (default:
+/// recovery after kill -9 with 1 GiB unflushed. Usage: StorageBench [--case NAME,...] [directory] (default:
 /// every case, in a fresh directory under /tmp removed at the end; a given directory is kept, and the
 /// open case reuses the 10,000 partitions it finds there). The open and crash cases run in child processes (this
 /// executable, started with `--open <dir>` or `--append-unflushed <dir> <bytes>`), so RSS and page state
@@ -17,8 +17,15 @@ import PetrelStorage
     static let logger = Logger(label: "storage-bench") { _ in SwiftLogNoOpLogHandler() }
     /// `log.io.engine` of the PartitionLog cases: `PETREL_IO_ENGINE=sync` compares the pwritev fallback.
     static let engine = getenv("PETREL_IO_ENGINE").flatMap { IOEngine(rawValue: String(cString: $0)) } ?? .ioUring
+    /// How the PartitionLog cases keep 64 appends in flight: by default one task submits them
+    /// (`submitAppendAsLeader`) and awaits the oldest once 64 are queued, the broker's submit-then-await
+    /// path; `PETREL_BENCH_APPENDERS=tasks` runs 64 tasks each awaiting its own append (the first bench,
+    /// which also measures 64-way task switching on 2 cores).
+    static let appenderTasks = getenv("PETREL_BENCH_APPENDERS").map { String(cString: $0) == "tasks" } ?? false
+    static let inFlight = 64
 
-    /// The cases, in the order a full run takes them; `--case NAME` runs one alone (to profile it).
+    /// The cases, in the order a full run takes them; `--case NAME[,NAME...]` runs those alone (to
+    /// profile one, or to leave out the slow open and crash cases).
     static let caseNames = ["ring1", "ring100", "ringsync", "partitions1", "partitions1000", "durable", "sendfile", "open", "crash"]
 
     static func main() async throws {
@@ -29,15 +36,17 @@ import PetrelStorage
         }
         var selected = caseNames
         if arguments.first == "--case" {
-            guard arguments.count >= 2, caseNames.contains(arguments[1]) else {
-                print("usage: StorageBench [--case \(caseNames.joined(separator: "|"))] [directory]")
+            let names = arguments.count >= 2 ? arguments[1].split(separator: ",").map(String.init) : []
+            guard !names.isEmpty, names.allSatisfy(caseNames.contains) else {
+                print("usage: StorageBench [--case \(caseNames.joined(separator: "|"))[,...]] [directory]")
                 exit(2)
             }
-            selected = [arguments[1]]
+            selected = caseNames.filter(names.contains)
             arguments.removeFirst(2)
         }
         let root = arguments.first ?? makeTemporaryDirectory()
         let keepRoot = !arguments.isEmpty
+        mkdir(root, 0o755)
         print("StorageBench: \(totalBytes >> 20) MiB per case in 16 KiB batches, directory \(root), PartitionLog engine \(engine)")
         print(String(repeating: "-", count: 96))
         let mb = Double(totalBytes) / 1_000_000
@@ -296,23 +305,32 @@ import PetrelStorage
         let manager = try LogManager(config: config, logger: logger)
         let logs = try (0..<partitions).map { try manager.createLog(topic: "bench", partition: Int32($0)) }
         let batch = makeBatch(randomBatchPayload())
-        let perAppender = totalBytes / batchBytes / 64
+        let appends = totalBytes / batchBytes
         let start = now()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for appender in 0..<64 {
-                group.addTask {
-                    for index in 0..<perAppender {
-                        let log = logs[(appender * perAppender + index) % partitions]
-                        let info = try await log.appendAsLeader(batch, leaderEpoch: 0, now: 0)
-                        if durable { try await log.waitUntilDurable(endOffset: info.lastOffset + 1) }
+        if appenderTasks {
+            let perAppender = appends / inFlight
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for appender in 0..<inFlight {
+                    group.addTask {
+                        for index in 0..<perAppender {
+                            let log = logs[(appender * perAppender + index) % partitions]
+                            _ = try await log.appendAsLeader(batch, leaderEpoch: 0, now: 0, durable: durable)
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } else {
+            var window = CircularBuffer<PendingAppend>(initialCapacity: inFlight)
+            for index in 0..<appends {
+                if window.count == inFlight { _ = try await window.removeFirst().result() }
+                window.append(try logs[index % partitions].submitAppendAsLeader(batch, leaderEpoch: 0, now: 0, durable: durable))
+            }
+            while let pending = window.popFirst() { _ = try await pending.result() }
         }
         let elapsed = now() - start
         let io = manager.ioStatistics
-        print("  (\(partitions) partition(s), durable \(durable): \(io.requests) requests in \(io.rounds) ring rounds, "
+        print("  (\(partitions) partition(s), durable \(durable), \(appenderTasks ? "64 appender tasks" : "64 appends in flight from one task"): \(io.requests) requests in \(io.rounds) ring rounds, "
             + "\(io.fileWrites) file writes, \(io.fdatasyncs) fdatasyncs)")
         try await manager.shutdown()
         return elapsed

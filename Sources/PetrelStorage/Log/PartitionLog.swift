@@ -125,7 +125,9 @@ public final class PartitionLog: Sendable {
         let swapped = try Self.completeCleanerSwaps(directory: directory, names: names)
         for base in swapped where !bases.contains(base) { bases.append(base) }
         bases.sort()
-        if bases.isEmpty { bases = [max(0, checkpointedStart)] }
+        // A new log is about to be appended to: its indexes are sized at once, not on the first append.
+        let isNew = bases.isEmpty
+        if isNew { bases = [max(0, checkpointedStart)] }
 
         var segments: [LogSegment] = []
         var nextOffset: Int64 = bases[0]
@@ -133,7 +135,8 @@ public final class PartitionLog: Sendable {
         for (index, base) in bases.enumerated() {
             let isLast = index == bases.count - 1
             // Indexes are mapped as they are (trimmed); the active one grows on its first append.
-            let segment = try LogSegment(directory: directory, baseOffset: base, indexBytes: 0, create: true)
+            let segment = try LogSegment(
+                directory: directory, baseOffset: base, indexBytes: isNew ? config.segmentIndexBytes : 0, create: true)
             let segmentEnd = isLast ? Int64.max : bases[index + 1]
             if swapped.contains(base) || (!cleanShutdown && segmentEnd > checkpointedRecoveryPoint) {
                 let (next, truncated) = try segment.recover(config: config)
