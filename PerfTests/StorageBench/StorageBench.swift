@@ -330,7 +330,8 @@ import PetrelStorage
         }
         let elapsed = now() - start
         let io = manager.ioStatistics
-        print("  (\(partitions) partition(s), durable \(durable), \(appenderTasks ? "64 appender tasks" : "64 appends in flight from one task"): \(io.requests) requests in \(io.rounds) ring rounds, "
+        let mode = appenderTasks ? "64 appender tasks" : "64 appends in flight from one task"
+        print("  (\(partitions) partition(s), durable \(durable), \(mode): \(io.requests) requests in \(io.rounds) ring rounds, "
             + "\(io.fileWrites) file writes, \(io.fdatasyncs) fdatasyncs)")
         try await manager.shutdown()
         return elapsed

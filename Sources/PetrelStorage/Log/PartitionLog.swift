@@ -440,7 +440,9 @@ public final class PartitionLog: Sendable {
     /// and durability waiters fail, and the log dir goes offline. The written bytes stay: readers may
     /// already have seen them.
     private func syncFailed(_ state: inout State, _ failure: LogError) {
-        logger.error("fdatasync failed; log dir goes offline", metadata: ["petrel_partition": "\(topic)-\(partition)", "petrel_error": "\(failure)"])
+        logger.error("fdatasync failed; log dir goes offline", metadata: [
+            "petrel_partition": "\(topic)-\(partition)", "petrel_error": "\(failure)",
+        ])
         state.failure = failure
         state.deferredRecoveryPoints.removeAll()
         logDirectory.markOffline("\(failure)")
