@@ -6,63 +6,107 @@ import PetrelStorage
 
 /// Storage throughput, each figure beside a `dd`/`cat` reference measured in the same run and the same
 /// directory, then the open targets: 10,000 partitions opened after a clean shutdown (time, RSS) and
-/// recovery after kill -9 with 1 GiB unflushed. Usage: StorageBench [directory] (default: a fresh
-/// directory under /tmp). The open and crash cases run in child processes (this executable, started
-/// with `--open <dir>` or `--append-unflushed <dir> <bytes>`), so RSS and page state are their own.
+/// recovery after kill -9 with 1 GiB unflushed. Usage: StorageBench [--case NAME,...] [directory] (default:
+/// every case, in a fresh directory under /tmp removed at the end; a given directory is kept, and the
+/// open case reuses the 10,000 partitions it finds there). The open and crash cases run in child processes (this
+/// executable, started with `--open <dir>` or `--append-unflushed <dir> <bytes>`), so RSS and page state
+/// are their own.
 @main struct StorageBench {
     static let batchBytes = 16 * 1024
     static let totalBytes = 128 * 1024 * 1024
     static let logger = Logger(label: "storage-bench") { _ in SwiftLogNoOpLogHandler() }
     /// `log.io.engine` of the PartitionLog cases: `PETREL_IO_ENGINE=sync` compares the pwritev fallback.
     static let engine = getenv("PETREL_IO_ENGINE").flatMap { IOEngine(rawValue: String(cString: $0)) } ?? .ioUring
+    /// How the PartitionLog cases keep 64 appends in flight: by default one task submits them
+    /// (`submitAppendAsLeader`) and awaits the oldest once 64 are queued, the broker's submit-then-await
+    /// path; `PETREL_BENCH_APPENDERS=tasks` runs 64 tasks each awaiting its own append (the first bench,
+    /// which also measures 64-way task switching on 2 cores).
+    static let appenderTasks = getenv("PETREL_BENCH_APPENDERS").map { String(cString: $0) == "tasks" } ?? false
+    static let inFlight = 64
+
+    /// The cases, in the order a full run takes them; `--case NAME[,NAME...]` runs those alone (to
+    /// profile one, or to leave out the slow open and crash cases).
+    static let caseNames = ["ring1", "ring100", "ringsync", "partitions1", "partitions1000", "durable", "sendfile", "open", "crash"]
 
     static func main() async throws {
-        let arguments = CommandLine.arguments
-        if arguments.count == 3 && arguments[1] == "--open" { return try await openChild(directory: arguments[2]) }
-        if arguments.count == 4 && arguments[1] == "--append-unflushed", let bytes = Int(arguments[3]) {
-            return try await appendUnflushedChild(directory: arguments[2], bytes: bytes)
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.count == 2 && arguments[0] == "--open" { return try await openChild(directory: arguments[1]) }
+        if arguments.count == 3 && arguments[0] == "--append-unflushed", let bytes = Int(arguments[2]) {
+            return try await appendUnflushedChild(directory: arguments[1], bytes: bytes)
         }
-        let root = arguments.count > 1 ? arguments[1] : makeTemporaryDirectory()
+        var selected = caseNames
+        if arguments.first == "--case" {
+            let names = arguments.count >= 2 ? arguments[1].split(separator: ",").map(String.init) : []
+            guard !names.isEmpty, names.allSatisfy(caseNames.contains) else {
+                print("usage: StorageBench [--case \(caseNames.joined(separator: "|"))[,...]] [directory]")
+                exit(2)
+            }
+            selected = caseNames.filter(names.contains)
+            arguments.removeFirst(2)
+        }
+        let root = arguments.first ?? makeTemporaryDirectory()
+        let keepRoot = !arguments.isEmpty
+        mkdir(root, 0o755)
         print("StorageBench: \(totalBytes >> 20) MiB per case in 16 KiB batches, directory \(root), PartitionLog engine \(engine)")
         print(String(repeating: "-", count: 96))
         let mb = Double(totalBytes) / 1_000_000
+        var ddPlain: Double?
+        /// `dd bs=16k` in the same directory, run once per bench run.
+        func dd() -> Double {
+            if let ddPlain { return ddPlain }
+            let seconds = shell("dd if=/dev/zero of=\(root)/dd-plain bs=16k count=\(totalBytes / batchBytes) 2>/dev/null")
+            ddPlain = seconds
+            return seconds
+        }
 
-        let ring1 = try ringAppend(directory: root + "/ring1", files: 1, syncEveryRound: false)
-        let ring100 = try ringAppend(directory: root + "/ring100", files: 100, syncEveryRound: false)
-        let dd = shell("dd if=/dev/zero of=\(root)/dd-plain bs=16k count=\(totalBytes / batchBytes) 2>/dev/null")
-        report("ring append, 1 file", mb / ring1, "dd bs=16k", mb / dd)
-        report("ring append, 100 files", mb / ring100, "dd bs=16k", mb / dd)
-
-        let ringSync = try ringAppend(directory: root + "/ringsync", files: 1, syncEveryRound: true)
-        let ddSync = shell("dd if=/dev/zero of=\(root)/dd-dsync bs=1M count=\(totalBytes >> 20) oflag=dsync 2>/dev/null")
-        report("ring append + fdatasync every 1 MiB", mb / ringSync, "dd bs=1M oflag=dsync", mb / ddSync)
-
-        let one = try await partitionLogAppend(directory: root + "/plog1", partitions: 1, durable: false)
-        let thousand = try await partitionLogAppend(directory: root + "/plog1000", partitions: 1000, durable: false)
-        report("PartitionLog append, 1 partition (64 appenders)", mb / one, "dd bs=16k", mb / dd)
-        report("PartitionLog append, 1000 partitions (64 appenders)", mb / thousand, "dd bs=16k", mb / dd)
-
-        let durable = try await partitionLogAppend(directory: root + "/plogdurable", partitions: 1, durable: true)
-        let ddFsync = shell("dd if=/dev/zero of=\(root)/dd-fdatasync bs=16k count=\(totalBytes / batchBytes) conv=fdatasync 2>/dev/null")
-        report("durable appends, 64 appenders, 1 partition", mb / durable, "dd bs=16k conv=fdatasync", mb / ddFsync)
-
-        let (sendfileSeconds, bytes) = try await sendfileRead(directory: root + "/plog1")
-        let cat = shell("cat \(root)/plog1/bench-0/*.log > /dev/null")
-        report("read back via sendfile to /dev/null", Double(bytes) / 1_000_000 / sendfileSeconds, "cat > /dev/null", Double(bytes) / 1_000_000 / cat)
-
-        let created = try await createPartitions(directory: root + "/open10k", count: 10_000)
-        let open = try spawnSelf(["--open", root + "/open10k"], until: "OPEN")
-        print("open 10,000 partitions after a clean shutdown: \(open.line.dropFirst(5))   (targets < 2 s, RSS < 200 MB; "
-            + "creating them took \(twoDecimals(created)) s)")
-
-        let gibibyte = 1 << 30
-        let child = try spawnSelf(["--append-unflushed", root + "/crash", String(gibibyte)], until: "DONE")
-        kill(child.pid, SIGKILL)
-        var status: CInt = 0
-        waitpid(child.pid, &status, 0)
-        let recovered = try spawnSelf(["--open", root + "/crash"], until: "OPEN")
-        print("open after kill -9 with 1 GiB unflushed: \(recovered.line.dropFirst(5))   (target < 3 s)")
-        _ = shell("rm -rf '\(root)'")
+        for name in selected {
+            switch name {
+            case "ring1":
+                let ring1 = try ringAppend(directory: root + "/ring1", files: 1, syncEveryRound: false)
+                report("ring append, 1 file", mb / ring1, "dd bs=16k", mb / dd())
+            case "ring100":
+                let ring100 = try ringAppend(directory: root + "/ring100", files: 100, syncEveryRound: false)
+                report("ring append, 100 files", mb / ring100, "dd bs=16k", mb / dd())
+            case "ringsync":
+                let ringSync = try ringAppend(directory: root + "/ringsync", files: 1, syncEveryRound: true)
+                let ddSync = shell("dd if=/dev/zero of=\(root)/dd-dsync bs=1M count=\(totalBytes >> 20) oflag=dsync 2>/dev/null")
+                report("ring append + fdatasync every 1 MiB", mb / ringSync, "dd bs=1M oflag=dsync", mb / ddSync)
+            case "partitions1":
+                let one = try await partitionLogAppend(directory: root + "/plog1", partitions: 1, durable: false)
+                report("PartitionLog append, 1 partition", mb / one, "dd bs=16k", mb / dd())
+            case "partitions1000":
+                let thousand = try await partitionLogAppend(directory: root + "/plog1000", partitions: 1000, durable: false)
+                report("PartitionLog append, 1000 partitions", mb / thousand, "dd bs=16k", mb / dd())
+            case "durable":
+                let durable = try await partitionLogAppend(directory: root + "/plogdurable", partitions: 1, durable: true)
+                let ddFsync = shell("dd if=/dev/zero of=\(root)/dd-fdatasync bs=16k count=\(totalBytes / batchBytes) conv=fdatasync 2>/dev/null")
+                report("durable appends, 1 partition", mb / durable, "dd bs=16k conv=fdatasync", mb / ddFsync)
+            case "sendfile":
+                if access(root + "/plog1", F_OK) != 0 {
+                    _ = try await partitionLogAppend(directory: root + "/plog1", partitions: 1, durable: false)
+                }
+                let (sendfileSeconds, bytes) = try await sendfileRead(directory: root + "/plog1")
+                let cat = shell("cat \(root)/plog1/bench-0/*.log > /dev/null")
+                report("read back via sendfile to /dev/null", Double(bytes) / 1_000_000 / sendfileSeconds, "cat > /dev/null", Double(bytes) / 1_000_000 / cat)
+            case "open":
+                // Creating them takes 20-80 s (ext4 inode allocation): a kept directory reuses them.
+                let reused = access(root + "/open10k", F_OK) == 0
+                let created = reused ? 0 : try await createPartitions(directory: root + "/open10k", count: 10_000)
+                let open = try spawnSelf(["--open", root + "/open10k"], until: "OPEN")
+                print("open 10,000 partitions after a clean shutdown: \(open.line.dropFirst(5))   (targets < 2 s, RSS < 200 MB; "
+                    + (reused ? "reused from an earlier run)" : "creating them took \(twoDecimals(created)) s)"))
+            default:
+                let gibibyte = 1 << 30
+                _ = shell("rm -rf '\(root)/crash'")
+                let child = try spawnSelf(["--append-unflushed", root + "/crash", String(gibibyte)], until: "DONE")
+                kill(child.pid, SIGKILL)
+                var status: CInt = 0
+                waitpid(child.pid, &status, 0)
+                let recovered = try spawnSelf(["--open", root + "/crash"], until: "OPEN")
+                print("open after kill -9 with 1 GiB unflushed: \(recovered.line.dropFirst(5))   (target < 3 s)")
+            }
+        }
+        if !keepRoot { _ = shell("rm -rf '\(root)'") }
     }
 
     /// Creates `count` partitions holding one small batch each, then shuts down cleanly. Returns seconds.
@@ -253,6 +297,7 @@ import PetrelStorage
 
     /// 64 concurrent appenders of 16 KiB batches through `PartitionLog`, spread over `partitions`.
     static func partitionLogAppend(directory: String, partitions: Int, durable: Bool) async throws -> Double {
+        _ = shell("rm -rf '\(directory)'")  // a kept directory from an earlier run
         var config = LogManagerConfig(logDirs: [directory])
         config.ioEngine = engine
         config.defaultLogConfig.durableAcks = durable
@@ -260,23 +305,33 @@ import PetrelStorage
         let manager = try LogManager(config: config, logger: logger)
         let logs = try (0..<partitions).map { try manager.createLog(topic: "bench", partition: Int32($0)) }
         let batch = makeBatch(randomBatchPayload())
-        let perAppender = totalBytes / batchBytes / 64
+        let appends = totalBytes / batchBytes
         let start = now()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for appender in 0..<64 {
-                group.addTask {
-                    for index in 0..<perAppender {
-                        let log = logs[(appender * perAppender + index) % partitions]
-                        let info = try await log.appendAsLeader(batch, leaderEpoch: 0, now: 0)
-                        if durable { try await log.waitUntilDurable(endOffset: info.lastOffset + 1) }
+        if appenderTasks {
+            let perAppender = appends / inFlight
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for appender in 0..<inFlight {
+                    group.addTask {
+                        for index in 0..<perAppender {
+                            let log = logs[(appender * perAppender + index) % partitions]
+                            _ = try await log.appendAsLeader(batch, leaderEpoch: 0, now: 0, durable: durable)
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } else {
+            var window = CircularBuffer<PendingAppend>(initialCapacity: inFlight)
+            for index in 0..<appends {
+                if window.count == inFlight { _ = try await window.removeFirst().result() }
+                window.append(try logs[index % partitions].submitAppendAsLeader(batch, leaderEpoch: 0, now: 0, durable: durable))
+            }
+            while let pending = window.popFirst() { _ = try await pending.result() }
         }
         let elapsed = now() - start
         let io = manager.ioStatistics
-        print("  (\(partitions) partition(s), durable \(durable): \(io.requests) requests in \(io.rounds) ring rounds, "
+        let mode = appenderTasks ? "64 appender tasks" : "64 appends in flight from one task"
+        print("  (\(partitions) partition(s), durable \(durable), \(mode): \(io.requests) requests in \(io.rounds) ring rounds, "
             + "\(io.fileWrites) file writes, \(io.fdatasyncs) fdatasyncs)")
         try await manager.shutdown()
         return elapsed

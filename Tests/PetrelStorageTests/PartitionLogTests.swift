@@ -347,4 +347,62 @@ import Testing
             return error.code == .logDirUnavailable && error.detail.contains(file)
         }
     }
+
+    /// After a clean shutdown the active segment's indexes are opened as they are (trimmed, no resize)
+    /// and grow to `segment.index.bytes` on the first append; reads, offset and timestamp lookups are
+    /// right before and after that, and after a second reopen.
+    @Test func reopenedLogGrowsItsActiveIndexOnTheFirstAppendAndLooksUpEveryOffset() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let config = LogManagerConfig.test(directory.path) {
+            $0.segmentBytes = 16 * 1024
+            $0.indexIntervalBytes = 200
+            $0.segmentIndexBytes = 8 * 1024
+        }
+        var batches: [(base: Int64, last: Int64, timestamp: Int64)] = []
+        func append(_ log: PartitionLog, _ count: Int) async throws {
+            for _ in 0..<count {
+                let timestamp = Int64(1_000 + batches.count * 10)
+                var builder = RecordBatchBuilder()
+                for record in 0..<3 {
+                    builder.append(key: nil, value: ByteBuffer(repeating: 9, count: 50), timestamp: timestamp + Int64(record))
+                }
+                let info = try await log.appendAsLeader(try builder.build(), leaderEpoch: 0, now: 0, durable: false)
+                batches.append((info.firstOffset, info.lastOffset, timestamp))
+            }
+        }
+        func expectLookups(_ log: PartitionLog) throws {
+            #expect(log.logEndOffset == (batches.last?.last ?? -1) + 1)
+            for batch in batches {
+                for offset in batch.base...batch.last {
+                    #expect(try log.read(from: offset, maxBytes: 1, minOneBatch: true).firstBatchBaseOffset == batch.base)
+                }
+                #expect(try log.offsetForTimestamp(batch.timestamp, maxDecompressedBytes: 1 << 20)?.offset == batch.base)
+            }
+        }
+        func activeIndexBytes(_ log: PartitionLog) -> Int64 {
+            var info = stat()
+            let path = log.directory + "/" + LogSegment.fileName(log.segmentBaseOffsets.last ?? 0, ".index")
+            return stat(path, &info) == 0 ? Int64(info.st_size) : -1
+        }
+
+        var manager = try LogManager(config: config, logger: logger)
+        var log = try manager.createLog(topic: "t", partition: 0)
+        #expect(activeIndexBytes(log) == 8 * 1024)  // a new log is sized at once
+        try await append(log, 150)
+        #expect(log.segmentCount > 1)
+        try await manager.shutdown()
+
+        for round in 0..<2 {
+            manager = try LogManager(config: config, logger: logger)
+            log = try #require(manager.log(topic: "t", partition: 0))
+            let trimmed = activeIndexBytes(log)
+            #expect(trimmed > 0 && trimmed < 8 * 1024 && trimmed % 8 == 0, "round \(round)")
+            try expectLookups(log)
+            try await append(log, 40)
+            #expect(activeIndexBytes(log) == 8 * 1024, "round \(round)")
+            try expectLookups(log)
+            try await manager.shutdown()
+        }
+    }
 }

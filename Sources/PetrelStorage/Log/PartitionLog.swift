@@ -125,15 +125,18 @@ public final class PartitionLog: Sendable {
         let swapped = try Self.completeCleanerSwaps(directory: directory, names: names)
         for base in swapped where !bases.contains(base) { bases.append(base) }
         bases.sort()
-        if bases.isEmpty { bases = [max(0, checkpointedStart)] }
+        // A new log is about to be appended to: its indexes are sized at once, not on the first append.
+        let isNew = bases.isEmpty
+        if isNew { bases = [max(0, checkpointedStart)] }
 
         var segments: [LogSegment] = []
         var nextOffset: Int64 = bases[0]
         var recoveryPoint = checkpointedRecoveryPoint
         for (index, base) in bases.enumerated() {
             let isLast = index == bases.count - 1
+            // Indexes are mapped as they are (trimmed); the active one grows on its first append.
             let segment = try LogSegment(
-                directory: directory, baseOffset: base, indexBytes: isLast ? config.segmentIndexBytes : 0, create: true)
+                directory: directory, baseOffset: base, indexBytes: isNew ? config.segmentIndexBytes : 0, create: true)
             let segmentEnd = isLast ? Int64.max : bases[index + 1]
             if swapped.contains(base) || (!cleanShutdown && segmentEnd > checkpointedRecoveryPoint) {
                 let (next, truncated) = try segment.recover(config: config)
@@ -158,15 +161,14 @@ public final class PartitionLog: Sendable {
                 segments.append(segment)
             }
         }
-        for segment in segments.dropLast() { try segment.closeForAppends() }
-        try segments[segments.count - 1].reopenForAppends(config: config)
+        for segment in segments.dropLast() { try segment.closeForAppends() }  // those `recover` reopened
         recoveryPoint = min(recoveryPoint, nextOffset)
         if cleanShutdown { recoveryPoint = nextOffset }
         let logStartOffset = min(max(checkpointedStart, segments[0].baseOffset), nextOffset)
         var state = State(
             segments: segments, nextOffset: nextOffset, logEndOffset: nextOffset, logStartOffset: logStartOffset,
             recoveryPoint: recoveryPoint)
-        state.producers = try Self.rebuildProducerState(state: state, directory: directory)
+        state.producers = try Self.rebuildProducerState(state: state, directory: directory, names: names)
         self.state = Locked(state)
     }
 
@@ -323,6 +325,7 @@ public final class PartitionLog: Sendable {
             throw LogError(.appendTooLarge, "append of \(byteCount) bytes exceeds segment.bytes \(config.segmentBytes)")
         }
 
+        if !state.active.isOpenForAppends { try state.active.reopenForAppends(config: config) }
         try maybeRoll(&state, incomingBytes: byteCount, lastOffset: info.lastOffset, now: now)
         let segment = state.active
         let position = segment.reservedSize
@@ -437,7 +440,9 @@ public final class PartitionLog: Sendable {
     /// and durability waiters fail, and the log dir goes offline. The written bytes stay: readers may
     /// already have seen them.
     private func syncFailed(_ state: inout State, _ failure: LogError) {
-        logger.error("fdatasync failed; log dir goes offline", metadata: ["petrel_partition": "\(topic)-\(partition)", "petrel_error": "\(failure)"])
+        logger.error("fdatasync failed; log dir goes offline", metadata: [
+            "petrel_partition": "\(topic)-\(partition)", "petrel_error": "\(failure)",
+        ])
         state.failure = failure
         state.deferredRecoveryPoints.removeAll()
         logDirectory.markOffline("\(failure)")
@@ -784,8 +789,12 @@ public final class PartitionLog: Sendable {
         }
     }
 
-    private static func rebuildProducerState(state: State, directory: String) throws(LogError) -> ProducerStateManager {
-        let names = (try? FileSystem.list(directory)) ?? []
+    /// Newest usable snapshot at or below the log end offset, then a header replay of the segments holding
+    /// offsets above it. `names`: the folder listing when the caller has one.
+    private static func rebuildProducerState(
+        state: State, directory: String, names listed: [String]? = nil
+    ) throws(LogError) -> ProducerStateManager {
+        let names = listed ?? (try? FileSystem.list(directory)) ?? []
         let snapshots = names.compactMap { name -> Int64? in
             name.hasSuffix(".snapshot") && name.count == 29 ? Int64(name.prefix(20)) : nil
         }.sorted()
@@ -803,9 +812,10 @@ public final class PartitionLog: Sendable {
                 break
             }
         }
-        for segment in state.segments {
+        for (index, segment) in state.segments.enumerated() {
             let segmentEnd = segment.size
-            guard segmentEnd > 0 else { continue }
+            let endOffset = index + 1 < state.segments.count ? state.segments[index + 1].baseOffset : state.logEndOffset
+            guard segmentEnd > 0, endOffset > replayFrom else { continue }  // nothing to replay in it
             var scanner = segment.scanner(limit: segmentEnd)
             var (position, header) = try segment.translate(replayFrom, using: &scanner)
             while let current = header {

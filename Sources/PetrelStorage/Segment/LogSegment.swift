@@ -24,6 +24,10 @@ final class LogSegment {
     var rollingBasedTimestamp: Int64?
     /// Bytes appended since the last offset index entry.
     private var bytesSinceLastIndexEntry = 0
+    /// The indexes are mapped at `segment.index.bytes` (a new or reopened active segment); false while
+    /// they are trimmed to their entries (an inactive segment, or the active one of a log just opened,
+    /// which grows them on its first append: opening 10,000 partitions resizes no index).
+    private(set) var isOpenForAppends: Bool
 
     static func fileName(_ offset: Int64, _ suffix: String) -> String {
         let digits = String(offset)
@@ -42,6 +46,7 @@ final class LogSegment {
             path: directory + "/" + Self.fileName(baseOffset, ".timeindex"), baseOffset: baseOffset, maxBytes: indexBytes)
         size = try file.size()
         reservedSize = size
+        isOpenForAppends = indexBytes > 0
         if let last = timeIndex.lastEntry {
             maxTimestamp = last.timestamp
             offsetOfMaxTimestamp = last.offset
@@ -148,7 +153,7 @@ final class LogSegment {
             return try recover(config: config).nextOffset
         }
         if rollingBasedTimestamp == nil, size > 0 {
-            rollingBasedTimestamp = try header(at: 0, limit: size)?.maxTimestamp
+            rollingBasedTimestamp = try scanner.header(at: 0)?.maxTimestamp  // the window often holds it
         }
         return nextOffset
     }
@@ -186,13 +191,17 @@ final class LogSegment {
 
     /// The segment stops being active: indexes shrink to their used entries.
     func closeForAppends() throws(LogError) {
+        guard isOpenForAppends else { return }
         try offsetIndex.file.trim()
         try timeIndex.file.trim()
+        isOpenForAppends = false
     }
 
+    /// Grows the indexes back to `segment.index.bytes` so appends can index again.
     func reopenForAppends(config: LogConfig) throws(LogError) {
         try offsetIndex.file.reopenForAppend(maxBytes: config.segmentIndexBytes)
         try timeIndex.file.reopenForAppend(maxBytes: config.segmentIndexBytes)
+        isOpenForAppends = true
     }
 
     func flushIndexes() {
