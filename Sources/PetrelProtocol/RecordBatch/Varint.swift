@@ -36,34 +36,60 @@ extension ByteBuffer {
         max(1, (64 - value.leadingZeroBitCount + 6) / 7)
     }
 
+    /// Writes all bytes of the varint after one capacity check (not one `setInteger` per byte).
     private mutating func writeUnsignedVarint(_ value: UInt64) -> Int {
-        var remaining = value
-        var written = 0
-        while remaining >= 0x80 {
-            written += writeInteger(UInt8(truncatingIfNeeded: remaining) | 0x80)
-            remaining >>= 7
+        writeWithUnsafeMutableBytes(minimumWritableBytes: Self.unsignedVarintSize(value)) { out in
+            Self.putUnsignedVarint(value, at: out.baseAddress.unsafelyUnwrapped)
         }
-        return written + writeInteger(UInt8(remaining))
     }
 
-    private mutating func readUnsignedVarint(maxBytes: Int, maxValue: UInt64) throws(RecordBatchError) -> UInt64 {
-        var value: UInt64 = 0
-        var index = readerIndex
-        for count in 0..<maxBytes {
-            guard let byte = getInteger(at: index, as: UInt8.self) else {
-                throw RecordBatchError(.truncated, "varint cut off after \(count) bytes")
-            }
+    /// Stores `value` as an unsigned varint at `pointer`, which must have room for
+    /// `unsignedVarintSize(value)` bytes; returns the bytes stored. Used by writers that reserve the room
+    /// for a whole record at once (`Record.write`).
+    static func putUnsignedVarint(_ value: UInt64, at pointer: UnsafeMutableRawPointer) -> Int {
+        var remaining = value
+        var index = 0
+        while remaining >= 0x80 {
+            pointer.storeBytes(of: UInt8(truncatingIfNeeded: remaining) | 0x80, toByteOffset: index, as: UInt8.self)
+            remaining >>= 7
             index += 1
-            let group = UInt64(byte & 0x7F)
-            let shift = UInt64(7 * count)
-            // The last group may only fill the bits left; anything above would be silently dropped.
-            guard group <= maxValue >> shift else { throw RecordBatchError(.invalidRecords, "varint overflows") }
-            value |= group << shift
-            if byte & 0x80 == 0 {
-                moveReaderIndex(to: index)
-                return value
-            }
         }
-        throw RecordBatchError(.invalidRecords, "varint longer than \(maxBytes) bytes")
+        pointer.storeBytes(of: UInt8(remaining), toByteOffset: index, as: UInt8.self)
+        return index + 1
+    }
+
+    /// `putUnsignedVarint` of the zigzag form of `value` (`writeVarint`).
+    static func putVarint(_ value: Int32, at pointer: UnsafeMutableRawPointer) -> Int {
+        putUnsignedVarint(UInt64(zigzag(value)), at: pointer)
+    }
+
+    /// `putUnsignedVarint` of the zigzag form of `value` (`writeVarlong`).
+    static func putVarlong(_ value: Int64, at pointer: UnsafeMutableRawPointer) -> Int {
+        putUnsignedVarint(zigzag(value), at: pointer)
+    }
+
+    /// Decodes from the readable bytes in place (one bounds check per byte against a raw pointer, not
+    /// a `getInteger` each); the reader index moves only on success.
+    private mutating func readUnsignedVarint(maxBytes: Int, maxValue: UInt64) throws(RecordBatchError) -> UInt64 {
+        let (value, length) = withUnsafeReadableBytes { bytes -> (UInt64, Int) in
+            var value: UInt64 = 0
+            for count in 0..<min(maxBytes, bytes.count) {
+                let byte = bytes[count]
+                let group = UInt64(byte & 0x7F)
+                let shift = UInt64(7 * count)
+                // The last group may only fill the bits left; anything above would be silently dropped.
+                guard group <= maxValue >> shift else { return (0, -1) }
+                value |= group << shift
+                if byte & 0x80 == 0 { return (value, count + 1) }
+            }
+            return (0, bytes.count < maxBytes ? 0 : -1)
+        }
+        guard length > 0 else {
+            throw length == 0
+                ? RecordBatchError(.truncated, "varint cut off after \(readableBytes) bytes")
+                : RecordBatchError(.invalidRecords, "varint overflows or is longer than \(maxBytes) bytes")
+        }
+        moveReaderIndex(forwardBy: length)
+        return value
     }
 }
