@@ -118,9 +118,13 @@ public actor KafkaConsumer {
             }
             try await fetchOnce(maxWait: max(.zero, min(configuration.fetchMaxWait, remaining)))
         } while buffered.isEmpty && ContinuousClock.now < deadline
-        let count = min(configuration.maxPollRecords, buffered.count)
-        let batch = Array(buffered.prefix(count))
-        buffered.removeFirst(count)
+        guard buffered.count > configuration.maxPollRecords else {
+            // All of it: hand the array over rather than copy it (and retain every record's fields).
+            defer { buffered = [] }
+            return buffered
+        }
+        let batch = Array(buffered.prefix(configuration.maxPollRecords))
+        buffered.removeFirst(configuration.maxPollRecords)
         return batch
     }
 
@@ -240,7 +244,11 @@ public actor KafkaConsumer {
                     FetchedBatches.AbortedTransaction(producerID: $0.producerID, firstOffset: $0.firstOffset)
                 },
                 checkCRCs: configuration.checkCRCs, maxDecompressedBytes: Int(configuration.fetchMaxBytes) * 4)
-            buffered.append(contentsOf: parsed.records)
+            if buffered.isEmpty {
+                buffered = parsed.records
+            } else {
+                buffered.append(contentsOf: parsed.records)
+            }
             assigned[partition]?.position = parsed.nextPosition
         case .offsetOutOfRange:
             guard configuration.autoOffsetReset != .none else {
