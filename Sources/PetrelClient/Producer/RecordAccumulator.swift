@@ -82,6 +82,15 @@ struct RecordAccumulator<Body: BatchBody, Completion> {
     mutating func append(_ record: Record, completion: Completion, to partition: TopicPartition, now: ContinuousClock.Instant)
         -> AppendResult
     {
+        let size = Body.estimatedSize(of: record)
+        // The common case, a run of records to one partition: appended in place (optional chaining
+        // mutates the stored batch; moving it out and back costs two copies of the struct per record).
+        if hot?.partition == partition, let bytes = hot?.estimatedBytes, bytes + size <= batchSize {
+            hot?.body.append(record)
+            hot?.completions.append(completion)
+            hot?.estimatedBytes = bytes + size
+            return AppendResult()
+        }
         var result = AppendResult()
         // Moved out of storage while it grows, so appending does not copy its arrays.
         var batch: Batch
@@ -93,7 +102,6 @@ struct RecordAccumulator<Body: BatchBody, Completion> {
             batch = newBatch(for: partition, sizedFor: record, now: now)
             result.openedBatch = true
         }
-        let size = Body.estimatedSize(of: record)
         if batch.estimatedBytes + size > batchSize, !batch.completions.isEmpty {
             closed[partition, default: []].append(batch)
             batch = newBatch(for: partition, sizedFor: record, now: now)
