@@ -71,6 +71,12 @@ extension ByteBuffer {
     /// Decodes from the readable bytes in place (one bounds check per byte against a raw pointer, not
     /// a `getInteger` each); the reader index moves only on success.
     private mutating func readUnsignedVarint(maxBytes: Int, maxValue: UInt64) throws(RecordBatchError) -> UInt64 {
+        // Most varints of a record (attributes aside: deltas, null or short lengths, header count) are
+        // one byte.
+        if let first = getInteger(at: readerIndex, as: UInt8.self), first < 0x80 {
+            moveReaderIndex(forwardBy: 1)
+            return UInt64(first)
+        }
         let (value, length) = withUnsafeReadableBytes { bytes -> (UInt64, Int) in
             var value: UInt64 = 0
             for count in 0..<min(maxBytes, bytes.count) {
