@@ -23,7 +23,8 @@ public actor KafkaConsumer {
 
     /// The assignment; each partition's position.
     var assigned: [TopicPartition: Assigned] = [:]
-    private var buffered: [ConsumerRecord] = []
+    /// A slice, so `poll` takes records off the front without shifting (and retaining) the rest.
+    private var buffered: ArraySlice<ConsumerRecord> = []
     private var lastAutoCommit = ContinuousClock.now
     var group: GroupMembership?
     var isClosed = false
@@ -119,12 +120,12 @@ public actor KafkaConsumer {
             try await fetchOnce(maxWait: max(.zero, min(configuration.fetchMaxWait, remaining)))
         } while buffered.isEmpty && ContinuousClock.now < deadline
         guard buffered.count > configuration.maxPollRecords else {
-            // All of it: hand the array over rather than copy it (and retain every record's fields).
+            // All of it: a slice spanning its whole array becomes that array without a copy.
             defer { buffered = [] }
-            return buffered
+            return Array(buffered)
         }
         let batch = Array(buffered.prefix(configuration.maxPollRecords))
-        buffered.removeFirst(configuration.maxPollRecords)
+        buffered = buffered.dropFirst(configuration.maxPollRecords)
         return batch
     }
 
@@ -245,7 +246,7 @@ public actor KafkaConsumer {
                 },
                 checkCRCs: configuration.checkCRCs, maxDecompressedBytes: Int(configuration.fetchMaxBytes) * 4)
             if buffered.isEmpty {
-                buffered = parsed.records
+                buffered = parsed.records[...]
             } else {
                 buffered.append(contentsOf: parsed.records)
             }
