@@ -68,34 +68,24 @@ extension ByteBuffer {
         putUnsignedVarint(zigzag(value), at: pointer)
     }
 
-    /// Decodes from the readable bytes in place (one bounds check per byte against a raw pointer, not
-    /// a `getInteger` each); the reader index moves only on success.
     private mutating func readUnsignedVarint(maxBytes: Int, maxValue: UInt64) throws(RecordBatchError) -> UInt64 {
-        // Most varints of a record (attributes aside: deltas, null or short lengths, header count) are
-        // one byte.
-        if let first = getInteger(at: readerIndex, as: UInt8.self), first < 0x80 {
-            moveReaderIndex(forwardBy: 1)
-            return UInt64(first)
-        }
-        let (value, length) = withUnsafeReadableBytes { bytes -> (UInt64, Int) in
-            var value: UInt64 = 0
-            for count in 0..<min(maxBytes, bytes.count) {
-                let byte = bytes[count]
-                let group = UInt64(byte & 0x7F)
-                let shift = UInt64(7 * count)
-                // The last group may only fill the bits left; anything above would be silently dropped.
-                guard group <= maxValue >> shift else { return (0, -1) }
-                value |= group << shift
-                if byte & 0x80 == 0 { return (value, count + 1) }
+        var value: UInt64 = 0
+        var index = readerIndex
+        for count in 0..<maxBytes {
+            guard let byte = getInteger(at: index, as: UInt8.self) else {
+                throw RecordBatchError(.truncated, "varint cut off after \(count) bytes")
             }
-            return (0, bytes.count < maxBytes ? 0 : -1)
+            index += 1
+            let group = UInt64(byte & 0x7F)
+            let shift = UInt64(7 * count)
+            // The last group may only fill the bits left; anything above would be silently dropped.
+            guard group <= maxValue >> shift else { throw RecordBatchError(.invalidRecords, "varint overflows") }
+            value |= group << shift
+            if byte & 0x80 == 0 {
+                moveReaderIndex(to: index)
+                return value
+            }
         }
-        guard length > 0 else {
-            throw length == 0
-                ? RecordBatchError(.truncated, "varint cut off after \(readableBytes) bytes")
-                : RecordBatchError(.invalidRecords, "varint overflows or is longer than \(maxBytes) bytes")
-        }
-        moveReaderIndex(forwardBy: length)
-        return value
+        throw RecordBatchError(.invalidRecords, "varint longer than \(maxBytes) bytes")
     }
 }
