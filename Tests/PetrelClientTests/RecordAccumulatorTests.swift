@@ -2,8 +2,17 @@ import Testing
 
 @testable import PetrelClient
 
-struct Sized: AccumulatedRecord {
+struct Sized {
     var estimatedSize: Int
+}
+
+/// A body that keeps only the sizes appended.
+struct Sizes: BatchBody {
+    var sizes: [Int] = []
+    static func estimatedSize(of record: Sized) -> Int { record.estimatedSize }
+    init(capacity: Int) {}
+    mutating func reset() { sizes.removeAll() }
+    mutating func append(_ record: Sized) { sizes.append(record.estimatedSize) }
 }
 
 @Suite struct RecordAccumulatorTests {
@@ -12,12 +21,12 @@ struct Sized: AccumulatedRecord {
     let p1 = TopicPartition(topic: "t", partition: 1)
     let any: (TopicPartition) -> Bool = { _ in true }
 
-    func accumulator(batchSize: Int = 1_000, linger: Duration = .milliseconds(5)) -> RecordAccumulator<Sized, Int> {
+    func accumulator(batchSize: Int = 1_000, linger: Duration = .milliseconds(5)) -> RecordAccumulator<Sizes, Int> {
         RecordAccumulator(batchSize: batchSize, linger: linger)
     }
 
     /// Four 100-byte records into 200-byte batches: batches [1], [2], [3] closed, [4] open.
-    func fourBatches() -> RecordAccumulator<Sized, Int> {
+    func fourBatches() -> RecordAccumulator<Sizes, Int> {
         var acc = accumulator(batchSize: 200)
         for id in 1...4 { acc.append(Sized(estimatedSize: 100), completion: id, to: p0, now: t0) }
         return acc

@@ -23,7 +23,8 @@ public actor KafkaConsumer {
 
     /// The assignment; each partition's position.
     var assigned: [TopicPartition: Assigned] = [:]
-    private var buffered: [ConsumerRecord] = []
+    /// A slice, so `poll` takes records off the front without shifting (and retaining) the rest.
+    private var buffered: ArraySlice<ConsumerRecord> = []
     private var lastAutoCommit = ContinuousClock.now
     var group: GroupMembership?
     var isClosed = false
@@ -118,9 +119,13 @@ public actor KafkaConsumer {
             }
             try await fetchOnce(maxWait: max(.zero, min(configuration.fetchMaxWait, remaining)))
         } while buffered.isEmpty && ContinuousClock.now < deadline
-        let count = min(configuration.maxPollRecords, buffered.count)
-        let batch = Array(buffered.prefix(count))
-        buffered.removeFirst(count)
+        guard buffered.count > configuration.maxPollRecords else {
+            // All of it: a slice spanning its whole array becomes that array without a copy.
+            defer { buffered = [] }
+            return Array(buffered)
+        }
+        let batch = Array(buffered.prefix(configuration.maxPollRecords))
+        buffered = buffered.dropFirst(configuration.maxPollRecords)
         return batch
     }
 
@@ -240,7 +245,11 @@ public actor KafkaConsumer {
                     FetchedBatches.AbortedTransaction(producerID: $0.producerID, firstOffset: $0.firstOffset)
                 },
                 checkCRCs: configuration.checkCRCs, maxDecompressedBytes: Int(configuration.fetchMaxBytes) * 4)
-            buffered.append(contentsOf: parsed.records)
+            if buffered.isEmpty {
+                buffered = parsed.records[...]
+            } else {
+                buffered.append(contentsOf: parsed.records)
+            }
             assigned[partition]?.position = parsed.nextPosition
         case .offsetOutOfRange:
             guard configuration.autoOffsetReset != .none else {

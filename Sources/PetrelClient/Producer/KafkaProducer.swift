@@ -22,8 +22,9 @@ public actor KafkaProducer {
     /// waiting `send`. A plain closure: copying it per record costs one retain.
     typealias Delivery = @Sendable (Result<RecordMetadata, any Error>) -> Void
 
-    /// A record in a batch: only what goes into the record batch (topic and partition are the batch's).
-    struct PendingRecord: AccumulatedRecord, Sendable {
+    /// A record on its way into a batch: only what goes into the record batch (topic and partition are
+    /// the batch's).
+    struct PendingRecord: Sendable {
         var key: [UInt8]?
         var value: [UInt8]?
         var headers: [RecordHeader]
@@ -36,6 +37,33 @@ public actor KafkaProducer {
                 + record.headers.reduce(0) { $0 + 10 + $1.key.utf8.count + ($1.value?.readableBytes ?? 0) }
         }
     }
+
+    /// A batch's records, encoded as they are appended (each record once, straight into the batch's
+    /// buffer), and their timestamps for the delivery reports.
+    struct EncodedRecords: BatchBody, Sendable {
+        var writer: RecordBatchWriter
+        var timestamps: [Int64] = []
+
+        static func estimatedSize(of record: PendingRecord) -> Int { record.estimatedSize }
+
+        init(capacity: Int) {
+            writer = RecordBatchWriter(capacity: capacity)
+        }
+
+        mutating func reset() {
+            writer.reset()
+            timestamps.removeAll(keepingCapacity: true)
+        }
+
+        mutating func append(_ record: PendingRecord) {
+            writer.append(key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp)
+            timestamps.append(record.timestamp)
+        }
+    }
+
+    /// The intake's other queue: `takeIntake` swaps it with the full one and empties it, so neither side
+    /// allocates (a queue emptied while still shared would get a fresh buffer of the same capacity).
+    private var spareIntake: [Intake.Handed] = []
 
     /// Records `send` handed over that the actor has not taken yet.
     struct Intake: Sendable {
@@ -54,14 +82,15 @@ public actor KafkaProducer {
         var closed = false
     }
 
-    typealias Batch = RecordAccumulator<PendingRecord, Delivery>.Batch
+    typealias Accumulator = RecordAccumulator<EncodedRecords, Delivery>
+    typealias Batch = Accumulator.Batch
 
     public nonisolated let configuration: ProducerConfiguration
     private nonisolated let intake = Mutex(Intake())
     private let client: KafkaClient
     private let ownsClient: Bool
     private let idempotent: Bool
-    private var accumulator: RecordAccumulator<PendingRecord, Delivery>
+    private var accumulator: Accumulator
     private var partitioner: StickyPartitioner
     private var metadata: ClusterMetadata?
     private var producerID: Int64 = -1
@@ -118,7 +147,7 @@ public actor KafkaProducer {
     /// Checks the record's size and queues it in `intake`, scheduling the actor to take it when no one is.
     private nonisolated func hand(_ record: ProducerRecord, _ delivery: @escaping Delivery) throws(KafkaClientError) {
         let size = PendingRecord.estimatedSize(of: record)
-        guard size + RecordAccumulator<PendingRecord, Delivery>.batchOverhead <= configuration.maxRequestSize else {
+        guard size + Accumulator.batchOverhead <= configuration.maxRequestSize else {
             throw .broker(.messageTooLarge, "record of \(size) bytes > max.request.size")
         }
         let pending = PendingRecord(
@@ -138,13 +167,16 @@ public actor KafkaProducer {
     /// Takes what `send` queued, in order, until the intake is empty: picks each record's partition
     /// (fetching the producer id and partition counts first when unknown) and appends it to its batch.
     private func takeIntake() async {
-        while let taken = intake.withLock({ intake -> [Intake.Handed]? in
+        var taken = spareIntake
+        spareIntake = []
+        defer { spareIntake = taken }
+        while intake.withLock({ intake -> Bool in
             if intake.records.isEmpty {
                 intake.taking = false
-                return nil
+                return false
             }
-            defer { intake.records.removeAll(keepingCapacity: true) }
-            return intake.records
+            swap(&intake.records, &taken)
+            return true
         }) {
             let now = ContinuousClock.now
             var closedBatch = false
@@ -177,6 +209,7 @@ public actor KafkaProducer {
                     handed.delivery(.failure(error))
                 }
             }
+            taken.removeAll(keepingCapacity: true)
             if closedBatch || accumulator.flushing {
                 pump()
             } else if openedBatch {
@@ -298,18 +331,25 @@ public actor KafkaProducer {
             fail(batch, KafkaClientError.requestTimedOut("delivery.timeout.ms expired for \(batch.partition)"))
         }
         while true {
-            let ready = accumulator.drain(now: now, canSend: canSend)
+            var ready = accumulator.drain(now: now, canSend: canSend)
             if ready.isEmpty { break }
+            // Sealed in place, through the array: a copy of a batch would make sealing copy its buffer.
+            for index in ready.indices {
+                if idempotent && ready[index].baseSequence == nil {
+                    let partition = ready[index].partition
+                    let next = nextSequence[partition] ?? 0
+                    ready[index].baseSequence = next
+                    nextSequence[partition] = (next &+ Int32(ready[index].completions.count)) & Int32.max
+                }
+                let (producerID, producerEpoch) = idempotent ? (producerID, producerEpoch) : (-1, -1)
+                ready[index].body.writer.seal(
+                    producerId: producerID, producerEpoch: producerEpoch, baseSequence: ready[index].baseSequence ?? -1)
+            }
             var byLeader: [Int32: [Batch]] = [:]
-            for var batch in ready {
+            for batch in ready {
                 guard let leader = metadata?.leader(of: batch.partition) else {
                     accumulator.retry(batch, notBefore: now)
                     continue
-                }
-                if idempotent && batch.baseSequence == nil {
-                    let next = nextSequence[batch.partition] ?? 0
-                    batch.baseSequence = next
-                    nextSequence[batch.partition] = (next &+ Int32(batch.records.count)) & Int32.max
                 }
                 byLeader[leader, default: []].append(batch)
             }
@@ -428,10 +468,9 @@ public actor KafkaProducer {
         requestsInFlight[leader, default: 0] += 1
         let ticket = encoding[leader, default: EncodingQueue()].started
         encoding[leader, default: EncodingQueue()].started += 1
-        let (producerID, producerEpoch) = idempotent ? (producerID, producerEpoch) : (-1, -1)
         let configuration = configuration
         Task.detached {
-            let request = Self.encode(batches, configuration: configuration, producerID: producerID, producerEpoch: producerEpoch)
+            let request = Self.encode(batches, configuration: configuration)
             await self.encoded(request, ticket: ticket, to: leader)
         }
     }
@@ -530,11 +569,9 @@ public actor KafkaProducer {
         pump()
     }
 
-    /// One Produce request holding each batch's records as a record batch v2, compressed, with the
-    /// producer id and sequence. Touches no actor state: it runs on whichever thread is free.
-    private static func encode(
-        _ batches: [Batch], configuration: ProducerConfiguration, producerID: Int64, producerEpoch: Int16
-    ) -> EncodedRequest {
+    /// One Produce request holding each (sealed) batch, compressed with `compression.type`. Touches no
+    /// actor state: it runs on whichever thread is free.
+    private static func encode(_ batches: [Batch], configuration: ProducerConfiguration) -> EncodedRequest {
         var encoded = EncodedRequest()
         encoded.request.acks = configuration.acks.rawValue
         encoded.request.timeoutMs = Int32(clamping: configuration.client.requestTimeout.components.seconds * 1000)
@@ -542,8 +579,7 @@ public actor KafkaProducer {
             do {
                 var partitionData = ProduceRequest.PartitionProduceData()
                 partitionData.index = batch.partition.partition
-                partitionData.records = try encode(
-                    batch, compression: configuration.compression, producerID: producerID, producerEpoch: producerEpoch)
+                partitionData.records = try batch.body.writer.compressed(with: configuration.compression)
                 if let index = encoded.request.topicData.firstIndex(where: { $0.name == batch.partition.topic }) {
                     encoded.request.topicData[index].partitionData.append(partitionData)
                 } else {
@@ -560,45 +596,27 @@ public actor KafkaProducer {
         return encoded
     }
 
-    private static func encode(
-        _ batch: Batch, compression: CompressionCodec, producerID: Int64, producerEpoch: Int16
-    ) throws -> ByteBuffer {
-        var builder = RecordBatchBuilder(
-            compression: compression, producerId: producerID, producerEpoch: producerEpoch,
-            baseSequence: batch.baseSequence ?? -1)
-        // Keys and values are copied into one buffer, then sliced: one allocation per batch, not per record.
-        // Every byte is written before the first slice is taken, so the slices never force a copy.
-        var slab = ByteBufferAllocator().buffer(capacity: batch.estimatedBytes)
-        for pending in batch.records {
-            if let key = pending.key { slab.writeBytes(key) }
-            if let value = pending.value { slab.writeBytes(value) }
-        }
-        func slice(_ bytes: [UInt8]?) -> ByteBuffer? {
-            guard let bytes else { return nil }
-            defer { slab.moveReaderIndex(forwardBy: bytes.count) }
-            return slab.getSlice(at: slab.readerIndex, length: bytes.count) ?? ByteBuffer(bytes: bytes)
-        }
-        for pending in batch.records {
-            builder.append(key: slice(pending.key), value: slice(pending.value), headers: pending.headers, timestamp: pending.timestamp)
-        }
-        return try builder.build()
-    }
-
+    /// Queues the batch's delivery reports and recycles its body. The report captures only the
+    /// completions and timestamps, not the records.
     private func deliver(_ batch: Batch, baseOffset: Int64, logAppendTime: Int64) {
+        let (partition, completions, timestamps) = (batch.partition, batch.completions, batch.body.timestamps)
+        accumulator.recycle(batch.body)
         reports.append {
-            for (index, (pending, delivery)) in zip(batch.records, batch.completions).enumerated() {
+            for (index, (timestamp, delivery)) in zip(timestamps, completions).enumerated() {
                 delivery(
                     .success(RecordMetadata(
-                        topic: batch.partition.topic, partition: batch.partition.partition,
+                        topic: partition.topic, partition: partition.partition,
                         offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
-                        timestamp: logAppendTime >= 0 ? logAppendTime : pending.timestamp)))
+                        timestamp: logAppendTime >= 0 ? logAppendTime : timestamp)))
             }
         }
     }
 
     private func fail(_ batch: Batch, _ error: any Error) {
+        let completions = batch.completions
+        accumulator.recycle(batch.body)
         reports.append {
-            for delivery in batch.completions { delivery(.failure(error)) }
+            for delivery in completions { delivery(.failure(error)) }
         }
     }
 

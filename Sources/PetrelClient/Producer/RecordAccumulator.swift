@@ -1,7 +1,14 @@
-/// Something the accumulator can batch: it only needs the record's size to know when a batch is full.
-protocol AccumulatedRecord {
-    /// Bytes the record adds to a batch (an estimate of its encoded size, before compression).
-    var estimatedSize: Int { get }
+/// What a batch holds besides its completions: the producer's encoded records. The accumulator only
+/// appends to it and needs each record's size to know when a batch is full.
+protocol BatchBody {
+    associatedtype Record
+    /// Bytes `record` adds to a batch (an estimate of its encoded size, before compression).
+    static func estimatedSize(of record: Record) -> Int
+    /// An empty body with room for about `capacity` bytes.
+    init(capacity: Int)
+    /// Empties a body given back by `RecordAccumulator.recycle`, keeping its storage.
+    mutating func reset()
+    mutating func append(_ record: Record)
 }
 
 /// The producer's batching state machine: records per partition, grouped into batches closed by
@@ -14,10 +21,13 @@ protocol AccumulatedRecord {
 /// OUT_OF_ORDER_SEQUENCE_NUMBER behind the failed one, and are put back too), then resends from the
 /// oldest on. This is the Java client's rule (retried batches go first, in sequence order). Pure
 /// value: time comes in as `now`, and the driver sleeps until `nextWakeup()`.
-struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
+struct RecordAccumulator<Body: BatchBody, Completion> {
+    typealias Record = Body.Record
+
     struct Batch {
         var partition: TopicPartition
-        var records: [Record] = []
+        var body: Body
+        /// One per record, in order: the record count.
         var completions: [Completion] = []
         var estimatedBytes = RecordAccumulator.batchOverhead
         var createdAt: ContinuousClock.Instant
@@ -47,6 +57,8 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     /// those have come back.
     private var resyncing: Set<TopicPartition> = []
     private var drained = 0
+    /// Bodies of finished batches, for new batches to reuse (`recycle`).
+    private var spare: [Body] = []
     /// While set, open batches are ready at once (`flush()`, close).
     var flushing = false
 
@@ -70,6 +82,15 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     mutating func append(_ record: Record, completion: Completion, to partition: TopicPartition, now: ContinuousClock.Instant)
         -> AppendResult
     {
+        let size = Body.estimatedSize(of: record)
+        // The common case, a run of records to one partition: appended in place (optional chaining
+        // mutates the stored batch; moving it out and back costs two copies of the struct per record).
+        if hot?.partition == partition, let bytes = hot?.estimatedBytes, bytes + size <= batchSize {
+            hot?.body.append(record)
+            hot?.completions.append(completion)
+            hot?.estimatedBytes = bytes + size
+            return AppendResult()
+        }
         var result = AppendResult()
         // Moved out of storage while it grows, so appending does not copy its arrays.
         var batch: Batch
@@ -81,27 +102,43 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
             batch = newBatch(for: partition, sizedFor: record, now: now)
             result.openedBatch = true
         }
-        if batch.estimatedBytes + record.estimatedSize > batchSize, !batch.records.isEmpty {
+        if batch.estimatedBytes + size > batchSize, !batch.completions.isEmpty {
             closed[partition, default: []].append(batch)
             batch = newBatch(for: partition, sizedFor: record, now: now)
             result = AppendResult(closedBatch: true, openedBatch: true)
         }
-        batch.records.append(record)
+        batch.body.append(record)
         batch.completions.append(completion)
-        batch.estimatedBytes += record.estimatedSize
+        batch.estimatedBytes += size
         hot = batch
         return result
     }
 
     /// An empty batch with room for as many records like `record` as `batch.size` holds (at most
-    /// 16,384), so filling it does not grow its arrays step by step.
-    private func newBatch(for partition: TopicPartition, sizedFor record: Record, now: ContinuousClock.Instant) -> Batch {
-        var batch = Batch(partition: partition, createdAt: now)
-        let expected = min(16_384, max(1, (batchSize - Self.batchOverhead) / max(1, record.estimatedSize)))
-        batch.records.reserveCapacity(expected)
-        batch.completions.reserveCapacity(expected)
+    /// 16,384 completions, 1 MiB of body), so filling it does not grow it step by step. Its body reuses
+    /// a recycled one when there is one.
+    private mutating func newBatch(for partition: TopicPartition, sizedFor record: Record, now: ContinuousClock.Instant) -> Batch {
+        let size = Body.estimatedSize(of: record)
+        var body: Body
+        if let recycled = spare.popLast() {
+            body = recycled
+            body.reset()
+        } else {
+            body = Body(capacity: min(1 << 20, max(batchSize, size + Self.batchOverhead)))
+        }
+        var batch = Batch(partition: partition, body: body, createdAt: now)
+        batch.completions.reserveCapacity(min(16_384, max(1, (batchSize - Self.batchOverhead) / max(1, size))))
         return batch
     }
+
+    /// Keeps the body of a finished batch (delivered or failed for good) for a new batch to reuse: a
+    /// producer's batches are up to `batch.size` bytes, and fresh ones cost page faults. Keeps a few.
+    mutating func recycle(_ body: Body) {
+        if spare.count < Self.spareLimit { spare.append(body) }
+    }
+
+    /// Enough for the batches of a few partitions being filled while others are in flight.
+    private static var spareLimit: Int { 8 }
 
     /// The batches to send now, at most one per partition (one Produce request's worth): a partition's
     /// oldest queued batch, or its open batch once `linger` has passed (or when flushing). Partitions
@@ -222,4 +259,4 @@ struct RecordAccumulator<Record: AccumulatedRecord, Completion> {
     }
 }
 
-extension RecordAccumulator.Batch: Sendable where Record: Sendable, Completion: Sendable {}
+extension RecordAccumulator.Batch: Sendable where Body: Sendable, Completion: Sendable {}

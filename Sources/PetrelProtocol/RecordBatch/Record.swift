@@ -51,43 +51,97 @@ extension Record {
     /// Appends the record (length prefix included) to `buffer`; returns the bytes written.
     @discardableResult
     public func write(into buffer: inout ByteBuffer) -> Int {
-        let size = bodySize
-        var written = buffer.writeVarint(Int32(size))
-        written += buffer.writeInteger(Int8(0))
-        written += buffer.writeVarlong(timestampDelta)
-        written += buffer.writeVarint(offsetDelta)
-        written += Self.writeBytes(key, into: &buffer)
-        written += Self.writeBytes(value, into: &buffer)
-        written += buffer.writeVarint(Int32(headers.count))
-        for header in headers {
-            let keyLength = header.key.utf8.count
-            written += buffer.writeVarint(Int32(keyLength))
-            written += buffer.writeString(header.key)
-            written += Self.writeBytes(header.value, into: &buffer)
+        Self.withBytes(key) { key in
+            Self.withBytes(value) { value in
+                Self.write(offsetDelta: offsetDelta, timestampDelta: timestampDelta, key: key, value: value,
+                           headers: headers, into: &buffer)
+            }
         }
-        assert(written == ByteBuffer.varintSize(Int32(size)) + size, "record size mismatch")
-        return written
     }
 
-    /// Size after the length prefix. Records are at most a batch, so Int32 lengths never overflow here.
-    var bodySize: Int {
-        var size = 1 + ByteBuffer.varlongSize(timestampDelta) + ByteBuffer.varintSize(offsetDelta)
-        size += Self.bytesSize(key) + Self.bytesSize(value) + ByteBuffer.varintSize(Int32(headers.count))
+    /// Appends a record given by its parts (nil key or value: null) to `buffer`; returns the bytes
+    /// written. The length prefix, deltas, key and value go in after a single capacity check, as one
+    /// block; headers (rare) follow field by field. The one record encoder: `write(into:)` and
+    /// `RecordBatchWriter` both use it.
+    @discardableResult
+    public static func write(
+        offsetDelta: Int32, timestampDelta: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [RecordHeader], into buffer: inout ByteBuffer
+    ) -> Int {
+        let keyLength = length(of: key)
+        let valueLength = length(of: value)
+        let blockBody = 1 + ByteBuffer.varlongSize(timestampDelta) + ByteBuffer.varintSize(offsetDelta)
+            + ByteBuffer.varintSize(keyLength) + max(0, Int(keyLength))
+            + ByteBuffer.varintSize(valueLength) + max(0, Int(valueLength))
+        let headersSize = headersSize(headers)
+        let bodyLength = length(blockBody + headersSize)
+        let blockSize = ByteBuffer.varintSize(bodyLength) + blockBody
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: blockSize) { out in
+            let start = out.baseAddress.unsafelyUnwrapped
+            var at = ByteBuffer.putVarint(bodyLength, at: start)
+            start.storeBytes(of: 0, toByteOffset: at, as: UInt8.self)  // attributes
+            at += 1
+            at += ByteBuffer.putVarlong(timestampDelta, at: start + at)
+            at += ByteBuffer.putVarint(offsetDelta, at: start + at)
+            at += put(key, length: keyLength, at: start + at)
+            at += put(value, length: valueLength, at: start + at)
+            return at
+        }
+        buffer.writeVarint(Int32(headers.count))
         for header in headers {
-            let keyLength = header.key.utf8.count
-            size += ByteBuffer.varintSize(Int32(keyLength)) + keyLength + Self.bytesSize(header.value)
+            buffer.writeVarint(length(header.key.utf8.count))
+            buffer.writeString(header.key)
+            withBytes(header.value) { value in
+                buffer.writeVarint(length(of: value))
+                if let value { buffer.writeBytes(value) }
+            }
+        }
+        return blockSize + headersSize
+    }
+
+    /// Size after the length prefix.
+    var bodySize: Int {
+        1 + ByteBuffer.varlongSize(timestampDelta) + ByteBuffer.varintSize(offsetDelta)
+            + Self.bytesSize(key?.readableBytes) + Self.bytesSize(value?.readableBytes) + Self.headersSize(headers)
+    }
+
+    /// The header count and the headers, as encoded.
+    private static func headersSize(_ headers: [RecordHeader]) -> Int {
+        var size = ByteBuffer.varintSize(Int32(headers.count))
+        for header in headers {
+            size += bytesSize(header.key.utf8.count) + bytesSize(header.value?.readableBytes)
         }
         return size
     }
 
-    private static func bytesSize(_ bytes: ByteBuffer?) -> Int {
-        guard let bytes else { return ByteBuffer.varintSize(-1) }
-        return ByteBuffer.varintSize(Int32(bytes.readableBytes)) + bytes.readableBytes
+    /// A length-prefixed byte string's size; nil is the null marker alone.
+    private static func bytesSize(_ count: Int?) -> Int {
+        guard let count else { return ByteBuffer.varintSize(-1) }
+        return ByteBuffer.varintSize(length(count)) + count
     }
 
-    private static func writeBytes(_ bytes: ByteBuffer?, into buffer: inout ByteBuffer) -> Int {
-        guard let bytes else { return buffer.writeVarint(-1) }
-        return buffer.writeVarint(Int32(bytes.readableBytes)) + buffer.writeImmutableBuffer(bytes)
+    /// Lengths inside a record are Int32 on the wire; a record is at most a batch, so this never traps
+    /// for anything a producer accepts (`max.request.size` is an Int32 too).
+    private static func length(_ count: Int) -> Int32 {
+        precondition(count <= Int(Int32.max), "record field of \(count) bytes")
+        return Int32(truncatingIfNeeded: count)
+    }
+
+    private static func length(of bytes: UnsafeRawBufferPointer?) -> Int32 {
+        bytes.map { length($0.count) } ?? -1
+    }
+
+    /// Stores a length-prefixed byte string (length -1 for nil) at `pointer`; returns the bytes stored.
+    private static func put(_ bytes: UnsafeRawBufferPointer?, length: Int32, at pointer: UnsafeMutableRawPointer) -> Int {
+        let prefix = ByteBuffer.putVarint(length, at: pointer)
+        guard let bytes, let source = bytes.baseAddress, !bytes.isEmpty else { return prefix }
+        (pointer + prefix).copyMemory(from: source, byteCount: bytes.count)
+        return prefix + bytes.count
+    }
+
+    private static func withBytes<Result>(_ bytes: ByteBuffer?, _ body: (UnsafeRawBufferPointer?) -> Result) -> Result {
+        guard let bytes else { return body(nil) }
+        return bytes.withUnsafeReadableBytes { body($0) }
     }
 
     /// Reads one record at the reader index of `buffer`. Keys, values and header values are slices of

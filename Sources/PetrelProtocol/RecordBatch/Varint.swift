@@ -36,14 +36,36 @@ extension ByteBuffer {
         max(1, (64 - value.leadingZeroBitCount + 6) / 7)
     }
 
+    /// Writes all bytes of the varint after one capacity check (not one `setInteger` per byte).
     private mutating func writeUnsignedVarint(_ value: UInt64) -> Int {
-        var remaining = value
-        var written = 0
-        while remaining >= 0x80 {
-            written += writeInteger(UInt8(truncatingIfNeeded: remaining) | 0x80)
-            remaining >>= 7
+        writeWithUnsafeMutableBytes(minimumWritableBytes: Self.unsignedVarintSize(value)) { out in
+            Self.putUnsignedVarint(value, at: out.baseAddress.unsafelyUnwrapped)
         }
-        return written + writeInteger(UInt8(remaining))
+    }
+
+    /// Stores `value` as an unsigned varint at `pointer`, which must have room for
+    /// `unsignedVarintSize(value)` bytes; returns the bytes stored. Used by writers that reserve the room
+    /// for a whole record at once (`Record.write`).
+    static func putUnsignedVarint(_ value: UInt64, at pointer: UnsafeMutableRawPointer) -> Int {
+        var remaining = value
+        var index = 0
+        while remaining >= 0x80 {
+            pointer.storeBytes(of: UInt8(truncatingIfNeeded: remaining) | 0x80, toByteOffset: index, as: UInt8.self)
+            remaining >>= 7
+            index += 1
+        }
+        pointer.storeBytes(of: UInt8(remaining), toByteOffset: index, as: UInt8.self)
+        return index + 1
+    }
+
+    /// `putUnsignedVarint` of the zigzag form of `value` (`writeVarint`).
+    static func putVarint(_ value: Int32, at pointer: UnsafeMutableRawPointer) -> Int {
+        putUnsignedVarint(UInt64(zigzag(value)), at: pointer)
+    }
+
+    /// `putUnsignedVarint` of the zigzag form of `value` (`writeVarlong`).
+    static func putVarlong(_ value: Int64, at pointer: UnsafeMutableRawPointer) -> Int {
+        putUnsignedVarint(zigzag(value), at: pointer)
     }
 
     private mutating func readUnsignedVarint(maxBytes: Int, maxValue: UInt64) throws(RecordBatchError) -> UInt64 {
