@@ -8,10 +8,14 @@ import PetrelStorage
 /// limits except that the first partition with data returns at least one batch (KIP-74). When fewer
 /// than `min_bytes` are available the fetch waits up to `max_wait_ms`, woken by appends. Incremental
 /// fetch sessions (KIP-227, v7+) are kept in `FetchSessionCache`. Records leave as file regions
-/// (`RecordsSplice`), sent with sendfile on plaintext connections.
+/// (`RecordsSplice`), sent with sendfile on plaintext connections, unless they are small.
 struct FetchHandler: FileRegionApiHandler {
     typealias Request = FetchRequest
     let versions: ClosedRange<Int16> = 4...17
+    /// Records below this size are copied into the response: a spliced slice costs a dup(2), a
+    /// sendfile(2) beside the response's write and a close(2), more than copying a few KiB, and a
+    /// consumer keeping up with a producer fetches a batch or two at a time.
+    static let copyBelowBytes = 16 * 1024
     let services: BrokerServices
     let sessions: FetchSessionCache
 
@@ -155,7 +159,7 @@ struct FetchHandler: FileRegionApiHandler {
                 total += result.byteCount
                 bytesLeft = max(0, bytesLeft - result.byteCount)
                 // Storage returns one contiguous slice per read (one segment).
-                if let slice = result.slices.first, result.slices.count == 1 {
+                if let slice = result.slices.first, result.slices.count == 1, slice.length >= Self.copyBelowBytes {
                     data.records = splice.placeholder(for: slice)
                 } else if result.byteCount > 0 {
                     data.records = try partition.log.readBuffer(
