@@ -17,7 +17,7 @@ final class ReorderingRing: WriteRing {
     }
 
     let engine = IOEngine.ioUring
-    private let readable: [CInt]
+    private let readiness = ReadinessPipe()
     private var random: SeededRandom
     private var inFlightOperations: [Operation] = []
     /// Per fd: bytes of completed writes (page cache) and of synced ones (what survives a crash).
@@ -29,20 +29,14 @@ final class ReorderingRing: WriteRing {
 
     init(seed: UInt64) {
         random = SeededRandom(seed: seed)
-        var fds: [CInt] = [-1, -1]
-        precondition(pipe(&fds) == 0)
-        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        readable = fds
     }
 
-    deinit { readable.forEach { close($0) } }
-
-    var eventFD: CInt { readable[0] }
+    var eventFD: CInt { readiness.readableFD }
     var inFlight: Int { inFlightOperations.count }
 
     func submit(_ writes: [RingWrite]) throws(IOErrno) {
         inFlightOperations += writes.map { Operation(write: $0) }
-        signal()
+        readiness.signal()
     }
 
     /// Runs a random subset (possibly none, so the writer gets to submit more rounds meanwhile).
@@ -54,26 +48,15 @@ final class ReorderingRing: WriteRing {
             let operation = inFlightOperations.remove(at: Int.random(in: 0..<inFlightOperations.count, using: &random))
             done.append(run(operation.write))
         }
-        if !inFlightOperations.isEmpty { signal() }
+        if !inFlightOperations.isEmpty { readiness.signal() }
         steps.withLock { $0 += 1 }
         return done
     }
 
-    private func signal() {
-        var byte: UInt8 = 1
-        _ = write(readable[1], &byte, 1)
-    }
-
     private func run(_ write: RingWrite) -> RingCompletion {
-        var position = write.offset
-        for buffer in write.buffers {
-            let written = buffer.withUnsafeReadableBytes { pwrite(write.fd, $0.baseAddress, $0.count, off_t(position)) }
-            precondition(written == buffer.readableBytes)
-            cached[write.fd, default: []].append((position, buffer))
-            position += Int64(buffer.readableBytes)
-        }
+        let written = write.performWithPwrite { position, buffer in cached[write.fd, default: []].append((position, buffer)) }
         if write.sync { durable[write.fd] = cached[write.fd] ?? [] }
-        return RingCompletion(id: write.id, result: .success(Int(position - write.offset)))
+        return RingCompletion(id: write.id, result: .success(written))
     }
 
     /// The first offset not held by a durable batch, from offset 0.

@@ -19,18 +19,9 @@ final class ControlledRing: WriteRing, @unchecked Sendable {
 
     let engine = IOEngine.ioUring
     private let state = Locked(State())
-    private let readable: [CInt]
+    private let readiness = ReadinessPipe()
 
-    init() {
-        var fds: [CInt] = [-1, -1]
-        precondition(pipe(&fds) == 0)
-        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        readable = fds
-    }
-
-    deinit { readable.forEach { close($0) } }
-
-    var eventFD: CInt { readable[0] }
+    var eventFD: CInt { readiness.readableFD }
     var inFlight: Int { state.withLock { $0.submitted.count + $0.ready.count } }
 
     func submit(_ writes: [RingWrite]) throws(IOErrno) {
@@ -77,20 +68,13 @@ final class ControlledRing: WriteRing, @unchecked Sendable {
             if let errno {
                 outcome = .failure(IOErrno(errno))
             } else {
-                var position = write.offset
-                for buffer in write.buffers {
-                    let written = buffer.withUnsafeReadableBytes { pwrite(write.fd, $0.baseAddress, $0.count, off_t(position)) }
-                    precondition(written == buffer.readableBytes)
-                    position += Int64(written)
-                }
-                outcome = .success(Int(position - write.offset))
+                outcome = .success(write.performWithPwrite())
             }
             state.ready.append(RingCompletion(id: id, result: outcome))
             return outcome
         }
         precondition(result != .failure(IOErrno(ENOENT)), "no operation \(id) in flight")
-        var byte: UInt8 = 1
-        _ = write(readable[1], &byte, 1)
+        readiness.signal()
     }
 
     /// Waits (polling) until the writer reaped operation `id`.
