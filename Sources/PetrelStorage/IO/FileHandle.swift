@@ -51,6 +51,23 @@ public final class SegmentFileHandle: Sendable {
         return buffer
     }
 
+    /// Writes all of `bytes` at `position` on the calling thread (short writes and EINTR continue
+    /// where they stopped): the cleaner's output, and appends written while the I/O thread is idle.
+    func write(_ bytes: ByteBuffer, at position: Int64) throws(IOErrno) {
+        var done = 0
+        while done < bytes.readableBytes {
+            let n = bytes.withUnsafeReadableBytes { raw in
+                pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(position) + off_t(done))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOErrno(errno)
+            }
+            if n == 0 { throw IOErrno(EIO) }  // no progress: do not spin
+            done += n
+        }
+    }
+
     func truncate(to size: Int64) throws(LogError) {
         guard ftruncate(fd, off_t(size)) == 0 else { throw LogError(.storage, "truncate \(path): \(IOErrno(errno))") }
     }

@@ -30,6 +30,11 @@ extension URing: WriteRing {}
 /// request then waiting (group commit). A file has at most one fdatasync in flight. Writes are never
 /// linked to their fdatasync: the write's completion must be reported on its own, and the shim reports
 /// a linked pair once.
+///
+/// Direct writes (`writeIfIdle`): when the thread has nothing queued or in flight, a small write without
+/// fdatasync is done on the caller's thread instead. At low load a queued write costs four thread
+/// wake-ups (this thread, an io-wq worker, this thread again, the caller's event loop), more than the
+/// write itself; under load the thread is busy and writes keep going through the ring in rounds.
 final class LogWriter: Sendable {
     struct Request: Sendable {
         var file: SegmentFileHandle
@@ -55,12 +60,19 @@ final class LogWriter: Sendable {
         var stopping = false
         /// The thread is blocked and wants a wake-up on the next enqueue.
         var sleeping = false
+        /// The thread is blocked with nothing in flight or waiting for an fdatasync: a write done now by
+        /// another thread is ordered before everything the thread does next.
+        var idle = false
     }
 
     /// Rounds submitted but not completed, at most; more requests wait in the queue and join a later round.
     static let maxRoundsInFlight = 4
+    /// Largest write `writeIfIdle` does on the caller's thread; larger ones are worth the hand-off.
+    static let directWriteBytesMax = 64 * 1024
 
     let engine: IOEngine
+    /// `writeIfIdle` may write on the caller's thread (off for test rings that script every completion).
+    private let directWrites: Bool
     private let queue = Locked(Queue())
     private let counters = Locked(IOStatistics())
     /// Pipe the thread polls while it waits for work ([read, write]).
@@ -70,13 +82,14 @@ final class LogWriter: Sendable {
 
     convenience init(engine requested: IOEngine, logger: Logger, simulateUnavailable: Bool = false) throws(IOErrno) {
         let ring = try URing(entries: 1024, engine: requested, logger: logger, simulateUnavailable: simulateUnavailable)
-        try self.init(ring: ring, logger: logger)
+        try self.init(ring: ring, logger: logger, directWrites: true)
     }
 
     /// Starts the thread on `ring`, which from then on belongs to that thread alone.
-    init(ring: any WriteRing, logger: Logger) throws(IOErrno) {
+    init(ring: any WriteRing, logger: Logger, directWrites: Bool = false) throws(IOErrno) {
         nonisolated(unsafe) let ring = ring
         engine = ring.engine
+        self.directWrites = directWrites
         var fds: [CInt] = [-1, -1, -1, -1]
         guard pipe(&fds) == 0 else { throw IOErrno(errno) }
         let second = fds.withUnsafeMutableBufferPointer { pipe($0.baseAddress! + 2) }
@@ -104,6 +117,9 @@ final class LogWriter: Sendable {
 
     var statistics: IOStatistics { counters.withLock { $0 } }
 
+    /// The thread is blocked with nothing queued, in flight or waiting: `writeIfIdle` writes directly.
+    var isIdle: Bool { queue.withLock { $0.idle && $0.requests.isEmpty } }
+
     func enqueue(_ request: Request) {
         enqueue([request])
     }
@@ -121,6 +137,27 @@ final class LogWriter: Sendable {
             return
         }
         if wakeThread { signal(wake[1]) }
+    }
+
+    /// Writes `request` on the calling thread when the I/O thread is idle (see the type's comment) and the
+    /// request is a write of at most `directWriteBytesMax` bytes without fdatasync; returns its outcome
+    /// (`.written` or `.failed`), which the caller reports itself. Returns nil when the request must be
+    /// enqueued instead. The write happens under the queue lock, so any request enqueued after it (an
+    /// fdatasync of the same file included) is ordered after its completion.
+    func writeIfIdle(_ request: Request) -> Progress? {
+        guard directWrites, !request.sync, let bytes = request.bytes, bytes.readableBytes <= Self.directWriteBytesMax
+        else { return nil }
+        let outcome = queue.withLock { queue -> Progress? in
+            guard queue.idle, !queue.stopping, queue.requests.isEmpty else { return nil }
+            do throws(IOErrno) {
+                try request.file.write(bytes, at: request.position)
+                return .written
+            } catch {
+                return .failed(error)
+            }
+        }
+        if outcome != nil { counters.withLock { $0.directWrites += 1 } }
+        return outcome
     }
 
     /// Finishes the queued writes and stops the thread. Further enqueues fail with ESHUTDOWN.
@@ -146,6 +183,7 @@ final class LogWriter: Sendable {
             let room = thread.roundsInFlight < Self.maxRoundsInFlight
             let (round, stopping) = queue.withLock { queue -> ([Request], Bool) in
                 queue.sleeping = false
+                queue.idle = false
                 guard room else { return ([], queue.stopping) }
                 let taken = queue.requests
                 queue.requests.removeAll(keepingCapacity: true)
@@ -167,6 +205,7 @@ final class LogWriter: Sendable {
             let block = queue.withLock { queue -> Bool in
                 if room && !queue.requests.isEmpty { return false }
                 queue.sleeping = room
+                queue.idle = thread.isIdle && !stopping
                 return true
             }
             guard block else { continue }
@@ -386,4 +425,6 @@ public struct IOStatistics: Sendable, Hashable {
     public var fileWrites = 0
     /// fdatasyncs issued (each covers every request of its file then waiting).
     public var fdatasyncs = 0
+    /// Writes done on the appender's thread while the I/O thread was idle (`writeIfIdle`).
+    public var directWrites = 0
 }

@@ -232,7 +232,11 @@ extension PartitionLog {
                 }
                 if kept.count != records.count { output = try Self.rebuild(batch, keeping: kept) }
             }
-            try file.write(output.bytes, at: position)
+            do throws(IOErrno) {
+                try file.write(output.bytes, at: position)
+            } catch {
+                throw LogError(.storage, "write \(file.path): \(error)")
+            }
             written.append((output.header, position))
             position += Int64(output.header.totalSize)
             stats.bytesWritten += Int64(output.header.totalSize)
@@ -350,22 +354,5 @@ extension LogManager {
         }
         if let firstError { throw firstError }
         return results
-    }
-}
-
-extension SegmentFileHandle {
-    /// Writes all of `bytes` at `position` (the cleaner's output; appends go through the ring).
-    func write(_ bytes: ByteBuffer, at position: Int64) throws(LogError) {
-        var done = 0
-        while done < bytes.readableBytes {
-            let n = bytes.withUnsafeReadableBytes { raw in
-                pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(position) + off_t(done))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw LogError(.storage, "write \(path): \(IOErrno(errno))")
-            }
-            done += n
-        }
     }
 }

@@ -226,17 +226,20 @@ public final class PartitionLog: Sendable {
     private func submitAppend(
         _ batches: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool, durable: Bool
     ) throws(LogError) -> PendingAppend {
-        try state.withLock { state throws(LogError) in
+        var wakeups = Wakeups()
+        defer { wakeups.run() }
+        return try state.withLock { state throws(LogError) in
             try prepareAppend(
                 &state, batches, leaderEpoch: leaderEpoch, now: now, assignOffsets: assignOffsets,
-                sync: durable && config.durableAcks)
+                sync: durable && config.durableAcks, wakeups: &wakeups)
         }
     }
 
-    /// Under the lock: validates, assigns offsets, rolls if needed, queues the write. A duplicate gets
-    /// an already completed result and writes nothing.
+    /// Under the lock: validates, assigns offsets, rolls if needed, writes (when the writer is idle) or
+    /// queues the write. A duplicate gets an already completed result and writes nothing.
     private func prepareAppend(
-        _ state: inout State, _ input: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool, sync: Bool
+        _ state: inout State, _ input: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool, sync: Bool,
+        wakeups: inout Wakeups
     ) throws(LogError) -> PendingAppend {
         if let failure = state.failure { throw LogError(.logDirOffline, failure.detail) }
         if state.isDeleted { throw LogError(.notFound, "\(topic)-\(partition) was deleted") }
@@ -345,9 +348,14 @@ public final class PartitionLog: Sendable {
             id: id, segment: segment, endPosition: segment.reservedSize, info: info, records: info.recordCount,
             sync: sync, completion: completion))
         let bytes = batches.getSlice(at: input.readerIndex, length: byteCount) ?? batches
-        writer.enqueue(LogWriter.Request(
+        let request = LogWriter.Request(
             file: segment.file, position: position, bytes: bytes, sync: sync,
-            report: { [self] progress in writeProgressed(id: id, progress) }))
+            report: { [self] progress in writeProgressed(id: id, progress) })
+        if let outcome = writer.writeIfIdle(request) {
+            recordProgress(&state, id: id, outcome, wakeups: &wakeups)
+        } else {
+            writer.enqueue(request)
+        }
         return completion
     }
 
@@ -385,54 +393,57 @@ public final class PartitionLog: Sendable {
 
     // MARK: write completion (I/O thread)
 
-    /// The writer's report on append `id`. Writes complete in any order; the appends are completed
-    /// (`written()`, log end offset, readers) in offset order as the written prefix grows, and
-    /// answered (`result()`) through `writtenAppends`.
+    /// The I/O thread's report on append `id`.
     private func writeProgressed(id: UInt64, _ progress: LogWriter.Progress) {
         var wakeups = Wakeups()
-        state.withLock { state in
-            let slot = state.pending.firstIndex(where: { $0.id == id })
-            switch (progress, slot) {
-            case (.written, let slot?):
-                state.pending[slot].written = .success(())
-            case (.failed(let error), let slot?):
-                state.pending[slot].written = .failure(error)
-            case (.synced, let slot?):
-                state.pending[slot].synced = true
-            case (.synced, nil):
-                if let append = state.writtenAppends.first(where: { $0.id == id }), let end = append.durableEnd {
-                    advanceRecoveryPoint(&state, id: id, to: end)
-                }
-            case (.failed(let error), nil):
-                // Written earlier, so its fdatasync failed (unless the log failed already).
-                guard state.failure == nil else { return }
-                syncFailed(&state, LogError(.storage, "fdatasync of \(topic)-\(partition) failed: \(error)"))
-            case (.written, nil):
-                return
-            }
-            var completed = 0
-            while completed < state.pending.count, let outcome = state.pending[completed].written {
-                let pending = state.pending[completed]
-                if case .failure(let error) = outcome {
-                    failPendingWrites(&state, error: error, from: completed, wakeups: &wakeups)
-                    completed = state.pending.count
-                    break
-                }
-                pending.segment.size = max(pending.segment.size, pending.endPosition)
-                state.logEndOffset = pending.info.lastOffset + 1
-                state.unflushedRecords += pending.records
-                if pending.synced { advanceRecoveryPoint(&state, id: pending.id, to: state.logEndOffset) }
-                if pending.completion.done !== pending.completion.written {
-                    wakeups.appends.append((pending.completion.written, .success(pending.info)))
-                }
-                state.writtenAppends.append(
-                    (pending.id, pending.sync ? state.logEndOffset : nil, pending.completion.done, pending.info))
-                completed += 1
-            }
-            state.pending.removeFirst(min(completed, state.pending.count))
-            releaseWaiters(&state, wakeups: &wakeups)
-        }
+        state.withLock { state in recordProgress(&state, id: id, progress, wakeups: &wakeups) }
         wakeups.run()
+    }
+
+    /// Progress of append `id` (from the I/O thread, or from a direct write in `prepareAppend`). Writes
+    /// complete in any order; the appends are completed (`written()`, log end offset, readers) in offset
+    /// order as the written prefix grows, and answered (`result()`) through `writtenAppends`.
+    private func recordProgress(_ state: inout State, id: UInt64, _ progress: LogWriter.Progress, wakeups: inout Wakeups) {
+        let slot = state.pending.firstIndex(where: { $0.id == id })
+        switch (progress, slot) {
+        case (.written, let slot?):
+            state.pending[slot].written = .success(())
+        case (.failed(let error), let slot?):
+            state.pending[slot].written = .failure(error)
+        case (.synced, let slot?):
+            state.pending[slot].synced = true
+        case (.synced, nil):
+            if let append = state.writtenAppends.first(where: { $0.id == id }), let end = append.durableEnd {
+                advanceRecoveryPoint(&state, id: id, to: end)
+            }
+        case (.failed(let error), nil):
+            // Written earlier, so its fdatasync failed (unless the log failed already).
+            guard state.failure == nil else { return }
+            syncFailed(&state, LogError(.storage, "fdatasync of \(topic)-\(partition) failed: \(error)"))
+        case (.written, nil):
+            return
+        }
+        var completed = 0
+        while completed < state.pending.count, let outcome = state.pending[completed].written {
+            let pending = state.pending[completed]
+            if case .failure(let error) = outcome {
+                failPendingWrites(&state, error: error, from: completed, wakeups: &wakeups)
+                completed = state.pending.count
+                break
+            }
+            pending.segment.size = max(pending.segment.size, pending.endPosition)
+            state.logEndOffset = pending.info.lastOffset + 1
+            state.unflushedRecords += pending.records
+            if pending.synced { advanceRecoveryPoint(&state, id: pending.id, to: state.logEndOffset) }
+            if pending.completion.done !== pending.completion.written {
+                wakeups.appends.append((pending.completion.written, .success(pending.info)))
+            }
+            state.writtenAppends.append(
+                (pending.id, pending.sync ? state.logEndOffset : nil, pending.completion.done, pending.info))
+            completed += 1
+        }
+        state.pending.removeFirst(min(completed, state.pending.count))
+        releaseWaiters(&state, wakeups: &wakeups)
     }
 
     /// An fdatasync failed: what it should have covered may be lost (Linux drops the dirty pages' error
