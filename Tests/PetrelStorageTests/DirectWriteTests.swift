@@ -6,8 +6,9 @@ import Testing
 
 @testable import PetrelStorage
 
-/// `LogWriter.writeIfIdle`: a small write without fdatasync is done on the appender's thread when the
-/// I/O thread has nothing to do, and goes through the ring otherwise.
+/// `LogWriter.writeDirectly`: a small write is done on the appender's thread when the I/O thread has no
+/// write queued or in flight (its fdatasync, if any, still goes through the ring), and goes through the
+/// ring otherwise.
 @Suite struct DirectWriteTests {
     let directory = TemporaryDirectory()
     let ring = ControlledRing()
@@ -28,10 +29,10 @@ import Testing
         directory.remove()
     }
 
-    /// Waits (polling) until the I/O thread has blocked with nothing to do.
-    private func untilWriterIdle() async throws {
-        for _ in 0..<10_000 where !writer.isIdle { try await Task.sleep(for: .milliseconds(1)) }
-        try #require(writer.isIdle)
+    /// Waits (polling) until the I/O thread has blocked with no write in flight.
+    private func untilDirectWritesAccepted() async throws {
+        for _ in 0..<10_000 where !writer.acceptsDirectWrites { try await Task.sleep(for: .milliseconds(1)) }
+        try #require(writer.acceptsDirectWrites)
     }
 
     private func batch(_ byte: UInt8, size: Int = 100) -> ByteBuffer {
@@ -45,7 +46,7 @@ import Testing
     /// Idle writer: the append is written before `submitAppendAsLeader` returns, the ring sees nothing.
     @Test func idleAppendIsWrittenOnTheCallersThread() async throws {
         defer { finish() }
-        try await untilWriterIdle()
+        try await untilDirectWritesAccepted()
         let pending = try log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: false)
         #expect(log.logEndOffset == 2)
         #expect(try await pending.written().firstOffset == 0)
@@ -56,42 +57,58 @@ import Testing
         #expect(try readBackBaseOffsets() == [0])
     }
 
-    /// Durable appends and writes above `directWriteBytesMax` always go through the ring, and while they
-    /// are in flight a small plain append queues behind them; all complete in offset order.
-    @Test func busyWriterDurableAndLargeAppendsGoThroughTheRing() async throws {
+    /// A durable append is written directly and readable at once; its fdatasync goes through the ring, and
+    /// `result()` waits for it.
+    @Test func durableAppendIsWrittenDirectlyAndSyncedThroughTheRing() async throws {
         defer { finish() }
-        try await untilWriterIdle()
-        let durable = try log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: true)
-        let durableWrite = try await ring.operation { !$0.buffers.isEmpty }
-        let plain = try log.submitAppendAsLeader(batch(2), leaderEpoch: 0, now: 1_000, durable: false)
-        #expect(writer.statistics.directWrites == 0)
-        _ = try await ring.operation { !$0.buffers.isEmpty && $0.id != durableWrite.id }
-        ring.completeEverything()
-        #expect(try await plain.result().firstOffset == 2)
-        #expect(try await durable.result().firstOffset == 0)
+        try await untilDirectWritesAccepted()
+        let pending = try log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: true)
+        #expect(try await pending.written().firstOffset == 0)
+        #expect(writer.statistics.directWrites == 1)
+        let sync = try await ring.operation { $0.buffers.isEmpty && $0.sync }
+        #expect(log.recoveryPoint == 0)
+        ring.complete(sync.id)
+        #expect(try await pending.result().lastOffset == 1)
+        #expect(log.recoveryPoint == 2)
+        #expect(try readBackBaseOffsets() == [0])
+    }
 
-        try await untilWriterIdle()
+    /// A write above `directWriteBytesMax` goes through the ring, and while it is in flight small appends
+    /// (plain and durable) queue behind it; all complete in offset order.
+    @Test func writesQueueBehindARingWriteInFlight() async throws {
+        defer { finish() }
+        try await untilDirectWritesAccepted()
         let large = try log.submitAppendAsLeader(
-            batch(3, size: LogWriter.directWriteBytesMax), leaderEpoch: 0, now: 1_000, durable: false)
-        #expect(try await large.result().firstOffset == 4)
+            batch(1, size: LogWriter.directWriteBytesMax), leaderEpoch: 0, now: 1_000, durable: false)
+        let largeWrite = try await ring.operation { !$0.buffers.isEmpty }
+        let plain = try log.submitAppendAsLeader(batch(2), leaderEpoch: 0, now: 1_000, durable: false)
+        let durable = try log.submitAppendAsLeader(batch(3), leaderEpoch: 0, now: 1_000, durable: true)
         #expect(writer.statistics.directWrites == 0)
+        _ = try await ring.operation { !$0.buffers.isEmpty && $0.id != largeWrite.id }
+        ring.completeEverything()
+        #expect(try await large.result().firstOffset == 0)
+        #expect(try await plain.result().firstOffset == 2)
+        #expect(try await durable.result().firstOffset == 4)
         #expect(try readBackBaseOffsets() == [0, 2, 4])
     }
 
-    /// A direct write that fails returns its errno to the caller (which handles it as a failed ring write)
-    /// and calls no `report`; a request with fdatasync is never written directly.
+    /// A direct write that fails returns its errno to the caller (which handles it as a failed ring write),
+    /// calls no `report` and queues no fdatasync.
     @Test func failedDirectWriteIsReturnedToTheCaller() async throws {
         defer { finish() }
-        try await untilWriterIdle()
+        try await untilDirectWritesAccepted()
         let path = directory.path + "/read-only"
         close(open(path, O_CREAT | O_WRONLY, 0o644))
         let readOnly = SegmentFileHandle(fd: open(path, O_RDONLY), path: path)
         let reported = Locked(0)
         let request = LogWriter.Request(
             file: readOnly, position: 0, bytes: batch(1), sync: false, report: { _ in reported.withLock { $0 += 1 } })
-        #expect(writer.writeIfIdle(request) == .failed(IOErrno(EBADF)))
+        let sync = LogWriter.Request(
+            file: readOnly, position: 0, bytes: batch(1), sync: true, report: { _ in reported.withLock { $0 += 1 } })
+        #expect(writer.writeDirectly(request) == .failed(IOErrno(EBADF)))
+        #expect(writer.writeDirectly(sync) == .failed(IOErrno(EBADF)))
+        #expect(writer.acceptsDirectWrites)
         #expect(reported.withLock { $0 } == 0)
-        #expect(writer.writeIfIdle(LogWriter.Request(
-            file: readOnly, position: 0, bytes: batch(1), sync: true, report: { _ in })) == nil)
+        #expect(ring.inFlight == 0)
     }
 }

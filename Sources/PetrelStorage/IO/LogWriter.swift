@@ -31,10 +31,12 @@ extension URing: WriteRing {}
 /// linked to their fdatasync: the write's completion must be reported on its own, and the shim reports
 /// a linked pair once.
 ///
-/// Direct writes (`writeIfIdle`): when the thread has nothing queued or in flight, a small write without
-/// fdatasync is done on the caller's thread instead. At low load a queued write costs four thread
-/// wake-ups (this thread, an io-wq worker, this thread again, the caller's event loop), more than the
-/// write itself; under load the thread is busy and writes keep going through the ring in rounds.
+/// Direct writes (`writeDirectly`): when the thread has no write queued or in flight, a small write is
+/// done on the caller's thread instead, and its fdatasync (if it asked for one) is queued as a pure
+/// flush. At low load a queued write costs four thread wake-ups (this thread, an io-wq worker, this
+/// thread again, the caller's event loop), more than the write itself; under load writes keep going
+/// through the ring in rounds. A pure flush queued while an fdatasync is in flight wakes nobody: the
+/// thread takes the queue when that fdatasync completes.
 final class LogWriter: Sendable {
     struct Request: Sendable {
         var file: SegmentFileHandle
@@ -60,18 +62,34 @@ final class LogWriter: Sendable {
         var stopping = false
         /// The thread is blocked and wants a wake-up on the next enqueue.
         var sleeping = false
-        /// The thread is blocked with nothing in flight or waiting for an fdatasync: a write done now by
-        /// another thread is ordered before everything the thread does next.
-        var idle = false
+        /// The thread is blocked with no write in flight: a write done now by another thread completes
+        /// before any write or fdatasync the thread issues next.
+        var noWritesInFlight = false
+        /// The thread is blocked with an fdatasync in flight, so it wakes (and takes the queue) without
+        /// being signalled.
+        var syncInFlight = false
+
+        /// Queues `requests`; returns whether the thread must be signalled.
+        mutating func append(_ requests: [Request]) -> Bool {
+            self.requests.append(contentsOf: requests)
+            let onlyFlushes = requests.allSatisfy { $0.bytes == nil }
+            guard sleeping, !(onlyFlushes && syncInFlight) else { return false }
+            sleeping = false
+            return true
+        }
+
+        /// A direct write is ordered correctly and worth doing now: the thread waits with no write in
+        /// flight or queued.
+        var acceptsDirectWrites: Bool { noWritesInFlight && !stopping && requests.allSatisfy { $0.bytes == nil } }
     }
 
     /// Rounds submitted but not completed, at most; more requests wait in the queue and join a later round.
     static let maxRoundsInFlight = 4
-    /// Largest write `writeIfIdle` does on the caller's thread; larger ones are worth the hand-off.
+    /// Largest write `writeDirectly` does on the caller's thread; larger ones are worth the hand-off.
     static let directWriteBytesMax = 64 * 1024
 
     let engine: IOEngine
-    /// `writeIfIdle` may write on the caller's thread (off for test rings that script every completion).
+    /// `writeDirectly` may write on the caller's thread (off for test rings that script every completion).
     private let directWrites: Bool
     private let queue = Locked(Queue())
     private let counters = Locked(IOStatistics())
@@ -117,8 +135,8 @@ final class LogWriter: Sendable {
 
     var statistics: IOStatistics { counters.withLock { $0 } }
 
-    /// The thread is blocked with nothing queued, in flight or waiting: `writeIfIdle` writes directly.
-    var isIdle: Bool { queue.withLock { $0.idle && $0.requests.isEmpty } }
+    /// `writeDirectly` would write now.
+    var acceptsDirectWrites: Bool { queue.withLock { $0.acceptsDirectWrites } }
 
     func enqueue(_ request: Request) {
         enqueue([request])
@@ -127,10 +145,7 @@ final class LogWriter: Sendable {
     func enqueue(_ requests: [Request]) {
         let (accepted, wakeThread) = queue.withLock { queue -> (Bool, Bool) in
             guard !queue.stopping else { return (false, false) }
-            queue.requests.append(contentsOf: requests)
-            let sleeping = queue.sleeping
-            queue.sleeping = false
-            return (true, sleeping)
+            return (true, queue.append(requests))
         }
         guard accepted else {
             for request in requests { request.report(.failed(IOErrno(ESHUTDOWN))) }
@@ -139,23 +154,25 @@ final class LogWriter: Sendable {
         if wakeThread { signal(wake[1]) }
     }
 
-    /// Writes `request` on the calling thread when the I/O thread is idle (see the type's comment) and the
-    /// request is a write of at most `directWriteBytesMax` bytes without fdatasync; returns its outcome
-    /// (`.written` or `.failed`), which the caller reports itself. Returns nil when the request must be
-    /// enqueued instead. The write happens under the queue lock, so any request enqueued after it (an
-    /// fdatasync of the same file included) is ordered after its completion.
-    func writeIfIdle(_ request: Request) -> Progress? {
-        guard directWrites, !request.sync, let bytes = request.bytes, bytes.readableBytes <= Self.directWriteBytesMax
-        else { return nil }
-        let outcome = queue.withLock { queue -> Progress? in
-            guard queue.idle, !queue.stopping, queue.requests.isEmpty else { return nil }
+    /// Writes `request` on the calling thread when the I/O thread accepts direct writes (see the type's
+    /// comment) and the write is at most `directWriteBytesMax` bytes; returns its outcome (`.written` or
+    /// `.failed`), which the caller reports itself, and with `sync` queues its fdatasync as a pure flush
+    /// (reported through `report` as usual). Returns nil when the request must be enqueued instead. The
+    /// write happens under the queue lock, so every request enqueued after it is ordered after it.
+    func writeDirectly(_ request: Request) -> Progress? {
+        guard directWrites, let bytes = request.bytes, bytes.readableBytes <= Self.directWriteBytesMax else { return nil }
+        let (outcome, wakeThread) = queue.withLock { queue -> (Progress?, Bool) in
+            guard queue.acceptsDirectWrites else { return (nil, false) }
             do throws(IOErrno) {
                 try request.file.write(bytes, at: request.position)
-                return .written
             } catch {
-                return .failed(error)
+                return (.failed(error), false)
             }
+            guard request.sync else { return (.written, false) }
+            let flush = Request(file: request.file, position: 0, bytes: nil, sync: true, report: request.report)
+            return (.written, queue.append([flush]))
         }
+        if wakeThread { signal(wake[1]) }
         if outcome != nil { counters.withLock { $0.directWrites += 1 } }
         return outcome
     }
@@ -183,7 +200,8 @@ final class LogWriter: Sendable {
             let room = thread.roundsInFlight < Self.maxRoundsInFlight
             let (round, stopping) = queue.withLock { queue -> ([Request], Bool) in
                 queue.sleeping = false
-                queue.idle = false
+                queue.noWritesInFlight = false
+                queue.syncInFlight = false
                 guard room else { return ([], queue.stopping) }
                 let taken = queue.requests
                 queue.requests.removeAll(keepingCapacity: true)
@@ -205,7 +223,8 @@ final class LogWriter: Sendable {
             let block = queue.withLock { queue -> Bool in
                 if room && !queue.requests.isEmpty { return false }
                 queue.sleeping = room
-                queue.idle = thread.isIdle && !stopping
+                queue.noWritesInFlight = thread.ringWritesInFlight == 0
+                queue.syncInFlight = thread.fdatasyncsInFlight > 0
                 return true
             }
             guard block else { continue }
@@ -255,6 +274,9 @@ private struct WriterThread {
     var roundsInFlight: Int { roundRemaining.count }
     /// The last `reapAvailable` handed out at least one completion.
     var reapedAny = false
+    /// Operations in `operations`, by kind.
+    var ringWritesInFlight = 0
+    var fdatasyncsInFlight = 0
 
     init(ring: any WriteRing, logger: Logger) {
         self.ring = ring
@@ -318,6 +340,7 @@ private struct WriterThread {
             let id = nextOperationID
             nextOperationID += 1
             operations[id] = Operation(file: group.file, requests: group.requests, writeSequence: writeSequence, round: round)
+            ringWritesInFlight += 1
             writes.append(RingWrite(fd: fd, offset: group.position, buffers: group.buffers, sync: false, id: id))
         }
         if !writes.isEmpty { roundRemaining[round] = writes.count }
@@ -364,6 +387,7 @@ private struct WriterThread {
     /// fdatasync; a pure fdatasync's reports `.synced`; a failure reports `.failed` to every request.
     private mutating func complete(_ id: UInt64, _ result: Result<Void, IOErrno>) {
         guard let operation = operations.removeValue(forKey: id) else { return }
+        if operation.writeSequence == nil { fdatasyncsInFlight -= 1 } else { ringWritesInFlight -= 1 }
         if let round = operation.round, let left = roundRemaining[round] {
             roundRemaining[round] = left > 1 ? left - 1 : nil
         }
@@ -408,6 +432,7 @@ private struct WriterThread {
             let id = nextOperationID
             nextOperationID += 1
             operations[id] = Operation(file: state.file, requests: ready.map(\.request), writeSequence: nil, round: nil)
+            fdatasyncsInFlight += 1
             writes.append(RingWrite(fd: fd, offset: 0, buffers: [], sync: true, id: id))
         }
         submit(writes)
@@ -425,6 +450,6 @@ public struct IOStatistics: Sendable, Hashable {
     public var fileWrites = 0
     /// fdatasyncs issued (each covers every request of its file then waiting).
     public var fdatasyncs = 0
-    /// Writes done on the appender's thread while the I/O thread was idle (`writeIfIdle`).
+    /// Writes done on the appender's thread while the I/O thread had none in flight (`writeDirectly`).
     public var directWrites = 0
 }

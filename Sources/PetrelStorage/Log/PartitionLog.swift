@@ -235,7 +235,7 @@ public final class PartitionLog: Sendable {
         }
     }
 
-    /// Under the lock: validates, assigns offsets, rolls if needed, writes (when the writer is idle) or
+    /// Under the lock: validates, assigns offsets, rolls if needed, writes (`LogWriter.writeDirectly`) or
     /// queues the write. A duplicate gets an already completed result and writes nothing.
     private func prepareAppend(
         _ state: inout State, _ input: ByteBuffer, leaderEpoch: Int32, now: Int64, assignOffsets: Bool, sync: Bool,
@@ -351,7 +351,7 @@ public final class PartitionLog: Sendable {
         let request = LogWriter.Request(
             file: segment.file, position: position, bytes: bytes, sync: sync,
             report: { [self] progress in writeProgressed(id: id, progress) })
-        if let outcome = writer.writeIfIdle(request) {
+        if let outcome = writer.writeDirectly(request) {
             recordProgress(&state, id: id, outcome, wakeups: &wakeups)
         } else {
             writer.enqueue(request)
