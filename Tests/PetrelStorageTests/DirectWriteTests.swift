@@ -10,29 +10,16 @@ import Testing
 /// write queued or in flight (its fdatasync, if any, still goes through the ring), and goes through the
 /// ring otherwise.
 @Suite struct DirectWriteTests {
-    let directory = TemporaryDirectory()
-    let ring = ControlledRing()
-    let writer: LogWriter
-    let log: PartitionLog
+    let fixture: RingDrivenLog
 
     init() throws {
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        writer = try LogWriter(ring: ring, logger: logger, directWrites: true)
-        log = try PartitionLog(
-            topic: "direct", partition: 0, logDirectory: LogDirectory(path: directory.path), config: LogConfig(),
-            writer: writer, recoveryPoint: 0, logStartOffset: 0, cleanShutdown: true, logger: logger)
-    }
-
-    private func finish() {
-        ring.completeEverything()
-        writer.shutdown()
-        directory.remove()
+        fixture = try RingDrivenLog(topic: "direct", directWrites: true)
     }
 
     /// Waits (polling) until the I/O thread has blocked with no write in flight.
     private func untilDirectWritesAccepted() async throws {
-        for _ in 0..<10_000 where !writer.acceptsDirectWrites { try await Task.sleep(for: .milliseconds(1)) }
-        try #require(writer.acceptsDirectWrites)
+        for _ in 0..<10_000 where !fixture.writer.acceptsDirectWrites { try await Task.sleep(for: .milliseconds(1)) }
+        try #require(fixture.writer.acceptsDirectWrites)
     }
 
     private func batch(_ byte: UInt8, size: Int = 100) -> ByteBuffer {
@@ -40,52 +27,52 @@ import Testing
     }
 
     private func readBackBaseOffsets() throws -> [Int64] {
-        try BatchFactory.headers(in: log.readBuffer(from: 0, maxBytes: 1 << 20, minOneBatch: true)).map(\.baseOffset)
+        try BatchFactory.headers(in: fixture.log.readBuffer(from: 0, maxBytes: 1 << 20, minOneBatch: true)).map(\.baseOffset)
     }
 
     /// Idle writer: the append is written before `submitAppendAsLeader` returns, the ring sees nothing.
     @Test func idleAppendIsWrittenOnTheCallersThread() async throws {
-        defer { finish() }
+        defer { fixture.finish() }
         try await untilDirectWritesAccepted()
-        let pending = try log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: false)
-        #expect(log.logEndOffset == 2)
+        let pending = try fixture.log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: false)
+        #expect(fixture.log.logEndOffset == 2)
         #expect(try await pending.written().firstOffset == 0)
         #expect(try await pending.result().lastOffset == 1)
-        #expect(ring.inFlight == 0)
-        #expect(writer.statistics.directWrites == 1)
-        #expect(writer.statistics.requests == 0)
+        #expect(fixture.ring.inFlight == 0)
+        #expect(fixture.writer.statistics.directWrites == 1)
+        #expect(fixture.writer.statistics.requests == 0)
         #expect(try readBackBaseOffsets() == [0])
     }
 
     /// A durable append is written directly and readable at once; its fdatasync goes through the ring, and
     /// `result()` waits for it.
     @Test func durableAppendIsWrittenDirectlyAndSyncedThroughTheRing() async throws {
-        defer { finish() }
+        defer { fixture.finish() }
         try await untilDirectWritesAccepted()
-        let pending = try log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: true)
+        let pending = try fixture.log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: true)
         #expect(try await pending.written().firstOffset == 0)
-        #expect(writer.statistics.directWrites == 1)
-        let sync = try await ring.operation { $0.buffers.isEmpty && $0.sync }
-        #expect(log.recoveryPoint == 0)
-        ring.complete(sync.id)
+        #expect(fixture.writer.statistics.directWrites == 1)
+        let sync = try await fixture.ring.operation { $0.buffers.isEmpty && $0.sync }
+        #expect(fixture.log.recoveryPoint == 0)
+        fixture.ring.complete(sync.id)
         #expect(try await pending.result().lastOffset == 1)
-        #expect(log.recoveryPoint == 2)
+        #expect(fixture.log.recoveryPoint == 2)
         #expect(try readBackBaseOffsets() == [0])
     }
 
     /// A write above `directWriteBytesMax` goes through the ring, and while it is in flight small appends
     /// (plain and durable) queue behind it; all complete in offset order.
     @Test func writesQueueBehindARingWriteInFlight() async throws {
-        defer { finish() }
+        defer { fixture.finish() }
         try await untilDirectWritesAccepted()
-        let large = try log.submitAppendAsLeader(
+        let large = try fixture.log.submitAppendAsLeader(
             batch(1, size: LogWriter.directWriteBytesMax), leaderEpoch: 0, now: 1_000, durable: false)
-        let largeWrite = try await ring.operation { !$0.buffers.isEmpty }
-        let plain = try log.submitAppendAsLeader(batch(2), leaderEpoch: 0, now: 1_000, durable: false)
-        let durable = try log.submitAppendAsLeader(batch(3), leaderEpoch: 0, now: 1_000, durable: true)
-        #expect(writer.statistics.directWrites == 0)
-        _ = try await ring.operation { !$0.buffers.isEmpty && $0.id != largeWrite.id }
-        ring.completeEverything()
+        let largeWrite = try await fixture.ring.operation { !$0.buffers.isEmpty }
+        let plain = try fixture.log.submitAppendAsLeader(batch(2), leaderEpoch: 0, now: 1_000, durable: false)
+        let durable = try fixture.log.submitAppendAsLeader(batch(3), leaderEpoch: 0, now: 1_000, durable: true)
+        #expect(fixture.writer.statistics.directWrites == 0)
+        _ = try await fixture.ring.operation { !$0.buffers.isEmpty && $0.id != largeWrite.id }
+        fixture.ring.completeEverything()
         #expect(try await large.result().firstOffset == 0)
         #expect(try await plain.result().firstOffset == 2)
         #expect(try await durable.result().firstOffset == 4)
@@ -95,9 +82,9 @@ import Testing
     /// A direct write that fails returns its errno to the caller (which handles it as a failed ring write),
     /// calls no `report` and queues no fdatasync.
     @Test func failedDirectWriteIsReturnedToTheCaller() async throws {
-        defer { finish() }
+        defer { fixture.finish() }
         try await untilDirectWritesAccepted()
-        let path = directory.path + "/read-only"
+        let path = fixture.directory.path + "/read-only"
         close(open(path, O_CREAT | O_WRONLY, 0o644))
         let readOnly = SegmentFileHandle(fd: open(path, O_RDONLY), path: path)
         let reported = Locked(0)
@@ -105,10 +92,10 @@ import Testing
             file: readOnly, position: 0, bytes: batch(1), sync: false, report: { _ in reported.withLock { $0 += 1 } })
         let sync = LogWriter.Request(
             file: readOnly, position: 0, bytes: batch(1), sync: true, report: { _ in reported.withLock { $0 += 1 } })
-        #expect(writer.writeDirectly(request) == .failed(IOErrno(EBADF)))
-        #expect(writer.writeDirectly(sync) == .failed(IOErrno(EBADF)))
-        #expect(writer.acceptsDirectWrites)
+        #expect(fixture.writer.writeDirectly(request) == .failed(IOErrno(EBADF)))
+        #expect(fixture.writer.writeDirectly(sync) == .failed(IOErrno(EBADF)))
+        #expect(fixture.writer.acceptsDirectWrites)
         #expect(reported.withLock { $0 } == 0)
-        #expect(ring.inFlight == 0)
+        #expect(fixture.ring.inFlight == 0)
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 import NIOCore
 
 @testable import PetrelStorage
@@ -37,5 +38,28 @@ extension RingWrite {
             position += Int64(written)
         }
         return Int(position - offset)
+    }
+}
+
+/// A partition log whose writer runs on a `ControlledRing`, in a temporary directory. `finish()` lets
+/// every operation complete, stops the writer and removes the directory.
+struct RingDrivenLog {
+    let directory = TemporaryDirectory()
+    let ring = ControlledRing()
+    let writer: LogWriter
+    let log: PartitionLog
+
+    init(topic: String, directWrites: Bool = false) throws {
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        writer = try LogWriter(ring: ring, logger: logger, directWrites: directWrites)
+        log = try PartitionLog(
+            topic: topic, partition: 0, logDirectory: LogDirectory(path: directory.path), config: LogConfig(),
+            writer: writer, recoveryPoint: 0, logStartOffset: 0, cleanShutdown: true, logger: logger)
+    }
+
+    func finish() {
+        ring.completeEverything()
+        writer.shutdown()
+        directory.remove()
     }
 }

@@ -92,23 +92,10 @@ final class ControlledRing: WriteRing, @unchecked Sendable {
 /// `PendingAppend.written()` (what the broker's high watermark follows) against `result()` (the
 /// answer, after the fdatasync of a durable append), on a ring the test drives step by step.
 @Suite struct WrittenBeforeDurableTests {
-    let directory = TemporaryDirectory()
-    let ring = ControlledRing()
-    let writer: LogWriter
-    let log: PartitionLog
+    let fixture: RingDrivenLog
 
     init() throws {
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        writer = try LogWriter(ring: ring, logger: logger)
-        log = try PartitionLog(
-            topic: "written", partition: 0, logDirectory: LogDirectory(path: directory.path), config: LogConfig(),
-            writer: writer, recoveryPoint: 0, logStartOffset: 0, cleanShutdown: true, logger: logger)
-    }
-
-    private func finish() {
-        ring.completeEverything()
-        writer.shutdown()
-        directory.remove()
+        fixture = try RingDrivenLog(topic: "written")
     }
 
     private func batch(_ byte: UInt8) -> ByteBuffer {
@@ -122,11 +109,11 @@ final class ControlledRing: WriteRing, @unchecked Sendable {
     /// write completes (offset order), both are written and readable before any fdatasync completes, one
     /// fdatasync covers both, and both are answered only after it.
     @Test func writtenCompletesInOffsetOrderBeforeTheFdatasyncAndResultOnlyAfterIt() async throws {
-        defer { finish() }
-        let first = try log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: true)
-        let firstWrite = try await ring.operation(Self.isWrite)
-        let second = try log.submitAppendAsLeader(batch(2), leaderEpoch: 0, now: 1_000, durable: true)
-        let secondWrite = try await ring.operation { Self.isWrite($0) && $0.id != firstWrite.id }
+        defer { fixture.finish() }
+        let first = try fixture.log.submitAppendAsLeader(batch(1), leaderEpoch: 0, now: 1_000, durable: true)
+        let firstWrite = try await fixture.ring.operation(Self.isWrite)
+        let second = try fixture.log.submitAppendAsLeader(batch(2), leaderEpoch: 0, now: 1_000, durable: true)
+        let secondWrite = try await fixture.ring.operation { Self.isWrite($0) && $0.id != firstWrite.id }
 
         let events = Locked<[String]>([])
         let waiters = [("first", first), ("second", second)].flatMap { name, pending in
@@ -145,26 +132,26 @@ final class ControlledRing: WriteRing, @unchecked Sendable {
         }
 
         events.withLock { $0.append("second write done") }
-        ring.complete(secondWrite.id)
-        try await ring.waitUntilReaped(secondWrite.id)
-        #expect(log.logEndOffset == 0)
+        fixture.ring.complete(secondWrite.id)
+        try await fixture.ring.waitUntilReaped(secondWrite.id)
+        #expect(fixture.log.logEndOffset == 0)
 
         events.withLock { $0.append("first write done") }
-        ring.complete(firstWrite.id)
+        fixture.ring.complete(firstWrite.id)
         let firstWritten = try await waiters[0].value
         let secondWritten = try await waiters[2].value
         #expect(firstWritten.firstOffset == 0 && secondWritten.firstOffset == 2)
-        #expect(log.logEndOffset == 4)
-        #expect(log.recoveryPoint == 0)
-        #expect(try readAllHeaders(log, from: 0).map(\.baseOffset) == [0, 2])
+        #expect(fixture.log.logEndOffset == 4)
+        #expect(fixture.log.recoveryPoint == 0)
+        #expect(try readAllHeaders(fixture.log, from: 0).map(\.baseOffset) == [0, 2])
 
-        let sync = try await ring.operation(Self.isSync)
+        let sync = try await fixture.ring.operation(Self.isSync)
         events.withLock { $0.append("fdatasync done") }
-        ring.complete(sync.id)
+        fixture.ring.complete(sync.id)
         let firstResult = try await waiters[1].value
         let secondResult = try await waiters[3].value
         #expect(firstResult == firstWritten && secondResult == secondWritten)
-        #expect(log.recoveryPoint == 4)
+        #expect(fixture.log.recoveryPoint == 4)
 
         let order = events.withLock { $0 }
         func position(_ event: String) -> Int { order.firstIndex(of: event) ?? -1 }
@@ -176,28 +163,28 @@ final class ControlledRing: WriteRing, @unchecked Sendable {
         for result in ["first result", "second result"] {
             #expect(position(result) > position("fdatasync done"))
         }
-        #expect(writer.statistics.fdatasyncs == 1)
+        #expect(fixture.writer.statistics.fdatasyncs == 1)
     }
 
     /// A plain (acks=1) append is written and answered at the same moment, with no fdatasync.
     @Test func plainAppendIsAnsweredWhenWritten() async throws {
-        defer { finish() }
-        let pending = try log.submitAppendAsLeader(batch(3), leaderEpoch: 0, now: 1_000, durable: false)
-        let write = try await ring.operation(Self.isWrite)
+        defer { fixture.finish() }
+        let pending = try fixture.log.submitAppendAsLeader(batch(3), leaderEpoch: 0, now: 1_000, durable: false)
+        let write = try await fixture.ring.operation(Self.isWrite)
         #expect(!write.sync)
-        ring.complete(write.id)
+        fixture.ring.complete(write.id)
         let written = try await pending.written()
         let result = try await pending.result()
         #expect(written == result && result.lastOffset == 1)
-        #expect(writer.statistics.fdatasyncs == 0)
+        #expect(fixture.writer.statistics.fdatasyncs == 0)
     }
 
     /// A failed write fails both moments, moves nothing and takes the log dir offline.
     @Test func failedWriteFailsWrittenAndResult() async throws {
-        defer { finish() }
-        let pending = try log.submitAppendAsLeader(batch(4), leaderEpoch: 0, now: 1_000, durable: true)
-        let write = try await ring.operation(Self.isWrite)
-        ring.complete(write.id, failing: ENOSPC)
+        defer { fixture.finish() }
+        let pending = try fixture.log.submitAppendAsLeader(batch(4), leaderEpoch: 0, now: 1_000, durable: true)
+        let write = try await fixture.ring.operation(Self.isWrite)
+        fixture.ring.complete(write.id, failing: ENOSPC)
         await #expect(throws: LogError.self) { try await pending.written() }
         await #expect(throws: LogError.self) { try await pending.result() }
         do {
@@ -205,32 +192,32 @@ final class ControlledRing: WriteRing, @unchecked Sendable {
         } catch {
             #expect(error.code == .storage)
         }
-        #expect(log.logEndOffset == 0)
-        #expect(log.logDirectory.isOffline)
+        #expect(fixture.log.logEndOffset == 0)
+        #expect(fixture.log.logDirectory.isOffline)
     }
 
     /// A write that succeeded whose fdatasync fails: `written()` returned (a reader may see the batch),
     /// `result()` fails, the recovery point stays, the log dir goes offline and later appends are refused.
     @Test func failedFdatasyncAfterASuccessfulWriteFailsOnlyTheResult() async throws {
-        defer { finish() }
-        let pending = try log.submitAppendAsLeader(batch(5), leaderEpoch: 0, now: 1_000, durable: true)
-        let write = try await ring.operation(Self.isWrite)
-        ring.complete(write.id)
+        defer { fixture.finish() }
+        let pending = try fixture.log.submitAppendAsLeader(batch(5), leaderEpoch: 0, now: 1_000, durable: true)
+        let write = try await fixture.ring.operation(Self.isWrite)
+        fixture.ring.complete(write.id)
         let written = try await pending.written()
         #expect(written.firstOffset == 0)
-        #expect(try readAllHeaders(log, from: 0).map(\.baseOffset) == [0])
+        #expect(try readAllHeaders(fixture.log, from: 0).map(\.baseOffset) == [0])
 
-        let sync = try await ring.operation(Self.isSync)
-        ring.complete(sync.id, failing: EIO)
+        let sync = try await fixture.ring.operation(Self.isSync)
+        fixture.ring.complete(sync.id, failing: EIO)
         do {
             _ = try await pending.result()
             Issue.record("result() succeeded although the fdatasync failed")
         } catch {
             #expect(error.code == .storage)
         }
-        #expect(log.recoveryPoint == 0)
-        #expect(log.logEndOffset == 2)
-        #expect(log.logDirectory.isOffline)
-        #expect(throws: LogError.self) { try log.submitAppendAsLeader(batch(6), leaderEpoch: 0, now: 1_000, durable: true) }
+        #expect(fixture.log.recoveryPoint == 0)
+        #expect(fixture.log.logEndOffset == 2)
+        #expect(fixture.log.logDirectory.isOffline)
+        #expect(throws: LogError.self) { try fixture.log.submitAppendAsLeader(batch(6), leaderEpoch: 0, now: 1_000, durable: true) }
     }
 }
