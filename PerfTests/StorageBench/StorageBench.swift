@@ -11,9 +11,18 @@ import PetrelStorage
 /// open case reuses the 10,000 partitions it finds there). The open and crash cases run in child processes (this
 /// executable, started with `--open <dir>` or `--append-unflushed <dir> <bytes>`), so RSS and page state
 /// are their own.
+///
+/// Throughput cases: Petrel and its reference take turns `PETREL_BENCH_RUNS` times (default 5; odd runs
+/// Petrel first, even runs the reference first), and every measured run starts from the same state:
+/// the previous run's files removed, the file systems synced and the machine's dirty and
+/// writeback pages drained (see `settle`). Each side reports its median and its best; the ratio is of
+/// the medians. Page-cache cases write `PETREL_BENCH_MIB` MiB (default 1024: below the kernel's
+/// background writeback threshold, so no writeback starts inside a run), fdatasync cases 128 MiB.
 @main struct StorageBench {
     static let batchBytes = 16 * 1024
-    static let totalBytes = 128 * 1024 * 1024
+    static let pageCacheBytes = (getenv("PETREL_BENCH_MIB").flatMap { Int(String(cString: $0)) } ?? 1024) << 20
+    static let syncBytes = 128 << 20
+    static let runs = max(1, getenv("PETREL_BENCH_RUNS").flatMap { Int(String(cString: $0)) } ?? 5)
     static let logger = Logger(label: "storage-bench") { _ in SwiftLogNoOpLogHandler() }
     /// `log.io.engine` of the PartitionLog cases: `PETREL_IO_ENGINE=sync` compares the pwritev fallback.
     static let engine = getenv("PETREL_IO_ENGINE").flatMap { IOEngine(rawValue: String(cString: $0)) } ?? .ioUring
@@ -47,43 +56,43 @@ import PetrelStorage
         let root = arguments.first ?? makeTemporaryDirectory()
         let keepRoot = !arguments.isEmpty
         mkdir(root, 0o755)
-        print("StorageBench: \(totalBytes >> 20) MiB per case in 16 KiB batches, directory \(root), PartitionLog engine \(engine)")
+        print("StorageBench: \(pageCacheBytes >> 20) MiB per page-cache case, \(syncBytes >> 20) MiB per fdatasync case, "
+            + "16 KiB batches, \(runs) interleaved runs per side (median, best), directory \(root), PartitionLog engine \(engine)")
         print(String(repeating: "-", count: 96))
-        let mb = Double(totalBytes) / 1_000_000
-        var ddPlain: Double?
-        /// `dd bs=16k` in the same directory, run once per bench run.
-        func dd() -> Double {
-            if let ddPlain { return ddPlain }
-            let seconds = shell("dd if=/dev/zero of=\(root)/dd-plain bs=16k count=\(totalBytes / batchBytes) 2>/dev/null")
-            ddPlain = seconds
-            return seconds
-        }
+        let pageCacheBlocks = pageCacheBytes / batchBytes
+        let ddPlain = "dd if=/dev/zero of=\(root)/dd-plain bs=16k count=\(pageCacheBlocks) 2>/dev/null"
 
         for name in selected {
             switch name {
             case "ring1":
-                let ring1 = try ringAppend(directory: root + "/ring1", files: 1, syncEveryRound: false)
-                report("ring append, 1 file", mb / ring1, "dd bs=16k", mb / dd())
+                try await compare("ring append, 1 file", bytes: pageCacheBytes, root: root, reference: "dd bs=16k", ddPlain) {
+                    try ringAppend(directory: root + "/ring1", files: 1, bytes: pageCacheBytes, syncEveryRound: false)
+                }
             case "ring100":
-                let ring100 = try ringAppend(directory: root + "/ring100", files: 100, syncEveryRound: false)
-                report("ring append, 100 files", mb / ring100, "dd bs=16k", mb / dd())
+                try await compare("ring append, 100 files", bytes: pageCacheBytes, root: root, reference: "dd bs=16k", ddPlain) {
+                    try ringAppend(directory: root + "/ring100", files: 100, bytes: pageCacheBytes, syncEveryRound: false)
+                }
             case "ringsync":
-                let ringSync = try ringAppend(directory: root + "/ringsync", files: 1, syncEveryRound: true)
-                let ddSync = shell("dd if=/dev/zero of=\(root)/dd-dsync bs=1M count=\(totalBytes >> 20) oflag=dsync 2>/dev/null")
-                report("ring append + fdatasync every 1 MiB", mb / ringSync, "dd bs=1M oflag=dsync", mb / ddSync)
+                let ddSync = "dd if=/dev/zero of=\(root)/dd-dsync bs=1M count=\(syncBytes >> 20) oflag=dsync 2>/dev/null"
+                try await compare("ring append + fdatasync every 1 MiB", bytes: syncBytes, root: root, reference: "dd bs=1M oflag=dsync", ddSync) {
+                    try ringAppend(directory: root + "/ringsync", files: 1, bytes: syncBytes, syncEveryRound: true)
+                }
             case "partitions1":
-                let one = try await partitionLogAppend(directory: root + "/plog1", partitions: 1, durable: false)
-                report("PartitionLog append, 1 partition", mb / one, "dd bs=16k", mb / dd())
+                try await compare("PartitionLog append, 1 partition", bytes: pageCacheBytes, root: root, reference: "dd bs=16k", ddPlain) {
+                    try await partitionLogAppend(directory: root + "/plog1", partitions: 1, bytes: pageCacheBytes, durable: false)
+                }
             case "partitions1000":
-                let thousand = try await partitionLogAppend(directory: root + "/plog1000", partitions: 1000, durable: false)
-                report("PartitionLog append, 1000 partitions", mb / thousand, "dd bs=16k", mb / dd())
+                try await compare("PartitionLog append, 1000 partitions", bytes: pageCacheBytes, root: root, reference: "dd bs=16k", ddPlain) {
+                    try await partitionLogAppend(directory: root + "/plog1000", partitions: 1000, bytes: pageCacheBytes, durable: false)
+                }
             case "durable":
-                let durable = try await partitionLogAppend(directory: root + "/plogdurable", partitions: 1, durable: true)
-                let ddFsync = shell("dd if=/dev/zero of=\(root)/dd-fdatasync bs=16k count=\(totalBytes / batchBytes) conv=fdatasync 2>/dev/null")
-                report("durable appends, 1 partition", mb / durable, "dd bs=16k conv=fdatasync", mb / ddFsync)
+                let ddFsync = "dd if=/dev/zero of=\(root)/dd-fdatasync bs=16k count=\(syncBytes / batchBytes) conv=fdatasync 2>/dev/null"
+                try await compare("durable appends, 1 partition", bytes: syncBytes, root: root, reference: "dd bs=16k conv=fdatasync", ddFsync) {
+                    try await partitionLogAppend(directory: root + "/plogdurable", partitions: 1, bytes: syncBytes, durable: true)
+                }
             case "sendfile":
                 if access(root + "/plog1", F_OK) != 0 {
-                    _ = try await partitionLogAppend(directory: root + "/plog1", partitions: 1, durable: false)
+                    _ = try await partitionLogAppend(directory: root + "/plog1", partitions: 1, bytes: pageCacheBytes, durable: false)
                 }
                 let (sendfileSeconds, bytes) = try await sendfileRead(directory: root + "/plog1")
                 let cat = shell("cat \(root)/plog1/bench-0/*.log > /dev/null")
@@ -107,6 +116,78 @@ import PetrelStorage
             }
         }
         if !keepRoot { _ = shell("rm -rf '\(root)'") }
+    }
+
+    /// Runs `petrel` (which returns its timed seconds) and the `referenceCommand` shell command `runs`
+    /// times each, alternating which goes first, every run from a settled state; prints every run and
+    /// each side's median and best in MB/s.
+    @MainActor static func compare(
+        _ name: String, bytes: Int, root: String, reference: String, _ referenceCommand: String,
+        petrel: () async throws -> Double
+    ) async throws {
+        let mb = Double(bytes) / 1_000_000
+        var ours: [Double] = []
+        var theirs: [Double] = []
+        for run in 0..<runs {
+            for side in run % 2 == 0 ? [0, 1] : [1, 0] {
+                settle(root)
+                if side == 0 {
+                    ours.append(mb / (try await petrel()))
+                } else {
+                    theirs.append(mb / shell(referenceCommand))
+                }
+            }
+        }
+        settle(root)
+        report(name, median(ours), reference, median(theirs))
+        print("  best \(format(ours.max() ?? 0)) | \(format(theirs.max() ?? 0)) MB/s; median ratio "
+            + "\(twoDecimals(median(ours) / median(theirs)))x; runs "
+            + zip(ours, theirs).map { "\(Int($0.rounded()))/\(Int($1.rounded()))" }.joined(separator: " "))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The same starting state for every measured run: the files of earlier runs removed (every entry of
+    /// `root` but the kept 10,000-partition and crash folders), then `drainWriteback`.
+    static func settle(_ root: String) {
+        _ = shell("cd '\(root)' && find . -mindepth 1 -maxdepth 1 ! -name open10k ! -name crash -exec rm -rf {} +")
+        drainWriteback()
+    }
+
+    /// Syncs the file systems (`syncfs` is not in Glibc's Swift module; everything here is on one disk)
+    /// and waits until the machine's dirty + writeback pages are below 64 MiB (other processes dirty
+    /// pages too: gives up after 10 s).
+    static func drainWriteback() {
+        sync()
+        let deadline = now() + 10
+        while dirtyAndWritebackKilobytes() > 64 * 1024 && now() < deadline {
+            usleep(50_000)
+            sync()
+        }
+    }
+
+    /// Dirty + Writeback from /proc/meminfo, in kB.
+    static func dirtyAndWritebackKilobytes() -> Int {
+        (kilobytes(in: "/proc/meminfo", field: "Dirty:") ?? 0) + (kilobytes(in: "/proc/meminfo", field: "Writeback:") ?? 0)
+    }
+
+    /// The kB figure of the line starting with `field` in a /proc status-style file.
+    static func kilobytes(in path: String, field: String) -> Int? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix(field) {
+                return Int(text.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            }
+        }
+        return nil
     }
 
     /// Creates `count` partitions holding one small batch each, then shuts down cleanly. Returns seconds.
@@ -157,17 +238,7 @@ import PetrelStorage
 
     /// VmRSS of this process in MB, from /proc/self/status.
     static func residentMegabytes() -> Int {
-        guard let file = fopen("/proc/self/status", "r") else { return -1 }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix("VmRSS:") {
-                let kilobytes = Int(text.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-                return kilobytes / 1000
-            }
-        }
-        return -1
+        kilobytes(in: "/proc/self/status", field: "VmRSS:").map { $0 / 1000 } ?? -1
     }
 
     /// Starts this executable with `arguments` and reads its stdout until a line starting with `prefix`.
@@ -254,12 +325,13 @@ import PetrelStorage
     }
 
     /// Raw ring: rounds of 1 MiB per file (64 x 16 KiB iovecs in one writev per file), one submit per round.
-    static func ringAppend(directory: String, files: Int, syncEveryRound: Bool) throws -> Double {
+    static func ringAppend(directory: String, files: Int, bytes totalBytes: Int, syncEveryRound: Bool) throws -> Double {
         mkdir(directory, 0o755)
         let ring = try URing(engine: .ioUring, logger: logger)
         let fds = (0..<files).map { open("\(directory)/f\($0)", O_CREAT | O_RDWR | O_TRUNC, 0o644) }
         defer { fds.forEach { close($0) } }
         let payload = randomBatchPayload()
+        drainWriteback()
         let perFileRound = files == 1 ? 64 : 4
         var offsets = [Int64](repeating: 0, count: files)
         var written = 0
@@ -296,7 +368,7 @@ import PetrelStorage
     }
 
     /// 64 concurrent appenders of 16 KiB batches through `PartitionLog`, spread over `partitions`.
-    static func partitionLogAppend(directory: String, partitions: Int, durable: Bool) async throws -> Double {
+    static func partitionLogAppend(directory: String, partitions: Int, bytes totalBytes: Int, durable: Bool) async throws -> Double {
         _ = shell("rm -rf '\(directory)'")  // a kept directory from an earlier run
         var config = LogManagerConfig(logDirs: [directory])
         config.ioEngine = engine
@@ -306,6 +378,7 @@ import PetrelStorage
         let logs = try (0..<partitions).map { try manager.createLog(topic: "bench", partition: Int32($0)) }
         let batch = makeBatch(randomBatchPayload())
         let appends = totalBytes / batchBytes
+        drainWriteback()  // the partitions' creation is not part of the timed run
         let start = now()
         if appenderTasks {
             let perAppender = appends / inFlight

@@ -89,9 +89,9 @@ import Testing
         let readOnly = SegmentFileHandle(fd: open(path, O_RDONLY), path: path)
         let reported = Locked(0)
         let request = LogWriter.Request(
-            file: readOnly, position: 0, bytes: batch(1), sync: false, report: { _ in reported.withLock { $0 += 1 } })
+            file: readOnly, position: 0, buffers: [batch(1)], sync: false, report: { _ in reported.withLock { $0 += 1 } })
         let sync = LogWriter.Request(
-            file: readOnly, position: 0, bytes: batch(1), sync: true, report: { _ in reported.withLock { $0 += 1 } })
+            file: readOnly, position: 0, buffers: [batch(1)], sync: true, report: { _ in reported.withLock { $0 += 1 } })
         #expect(fixture.writer.writeDirectly(request) == .failed(IOErrno(EBADF)))
         #expect(fixture.writer.writeDirectly(sync) == .failed(IOErrno(EBADF)))
         #expect(fixture.writer.acceptsDirectWrites)

@@ -54,7 +54,11 @@ final class ReorderingRing: WriteRing {
     }
 
     private func run(_ write: RingWrite) -> RingCompletion {
-        let written = write.performWithPwrite { position, buffer in cached[write.fd, default: []].append((position, buffer)) }
+        // One write's buffers are contiguous (an append hands a batch over as header prefix + rest):
+        // the model keeps them joined so it can parse whole batches.
+        var joined = ByteBuffer()
+        let written = write.performWithPwrite { _, buffer in joined.writeImmutableBuffer(buffer) }
+        cached[write.fd, default: []].append((write.offset, joined))
         if write.sync { durable[write.fd] = cached[write.fd] ?? [] }
         return RingCompletion(id: write.id, result: .success(written))
     }

@@ -55,6 +55,52 @@ import Testing
         try await manager.shutdown()
     }
 
+    @Test func appendWritesAssignedHeadersFromASharedBufferStartingPastItsFirstByte() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager(config: .test(directory.path), logger: logger)
+        let log = try manager.createLog(topic: "t", partition: 0)
+        // Bytes before the reader index are not part of the append; the same buffer goes in twice.
+        var shared = ByteBuffer(bytes: [0xEE, 0xEE, 0xEE])
+        shared.writeImmutableBuffer(
+            BatchFactory.concat([BatchFactory.batch(records: 2, payload: [1, 2]), BatchFactory.batch(records: 1, payload: [3, 4, 5])]))
+        shared.moveReaderIndex(forwardBy: 3)
+        _ = try await log.appendAsLeader(shared, leaderEpoch: 4, now: 0)
+        _ = try await log.appendAsLeader(shared, leaderEpoch: 5, now: 0)
+        #expect(try BatchFactory.headers(in: shared).map(\.baseOffset) == [0, 0])
+
+        let bytes = try log.readBuffer(from: 0, maxBytes: 1 << 20, minOneBatch: true)
+        let headers = try BatchFactory.headers(in: bytes)  // CRCs verified
+        #expect(headers.map(\.baseOffset) == [0, 2, 3, 5])
+        #expect(headers.map(\.partitionLeaderEpoch) == [4, 4, 5, 5])
+        var index = bytes.readerIndex
+        var payloads: [[UInt8]] = []
+        for header in headers {
+            payloads.append(BatchFactory.payload(in: bytes, at: index, header: header))
+            index += header.totalSize
+        }
+        #expect(payloads == [[1, 2], [3, 4, 5], [1, 2], [3, 4, 5]])
+        try await manager.shutdown()
+    }
+
+    @Test func logAppendTimeBatchBesideACreateTimeBatchGetsItsOwnTimestampAndCRC() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager(config: .test(directory.path), logger: logger)
+        let log = try manager.createLog(topic: "t", partition: 0)
+        var appendTime = BatchFactory.batch(payload: [7], timestamp: 10)
+        appendTime.setInteger(RecordBatchAttributes.logAppendTime.rawValue, at: RecordBatchHeader.Field.attributes)
+        RecordBatchHeader.sealCRC(in: &appendTime, at: 0)
+        let info = try await log.appendAsLeader(
+            BatchFactory.concat([BatchFactory.batch(payload: [6], timestamp: 10), appendTime]), leaderEpoch: 2, now: 42_000)
+        #expect(info.logAppendTime == 42_000)
+        let headers = try BatchFactory.headers(in: log.readBuffer(from: 0, maxBytes: 1000, minOneBatch: true))
+        #expect(headers.map(\.baseOffset) == [0, 1])
+        #expect(headers.map(\.maxTimestamp) == [10, 42_000])
+        #expect(headers.map(\.partitionLeaderEpoch) == [2, 2])
+        try await manager.shutdown()
+    }
+
     @Test func malformedAppendIsRejectedWithoutTouchingTheLog() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -41,8 +41,9 @@ final class LogWriter: Sendable {
     struct Request: Sendable {
         var file: SegmentFileHandle
         var position: Int64
-        /// nil: a pure flush (fdatasync) of `file`.
-        var bytes: ByteBuffer?
+        /// The bytes to write at `position`, in order (an append hands its batches over as several
+        /// buffers so patched headers need no copy of the records); empty: a pure flush (fdatasync).
+        var buffers: [ByteBuffer]
         var sync: Bool
         /// Called on the I/O thread as the request progresses (see `Progress`).
         var report: @Sendable (Progress) -> Void
@@ -72,7 +73,7 @@ final class LogWriter: Sendable {
         /// Queues `requests`; returns whether the thread must be signalled.
         mutating func append(_ requests: [Request]) -> Bool {
             self.requests.append(contentsOf: requests)
-            let onlyFlushes = requests.allSatisfy { $0.bytes == nil }
+            let onlyFlushes = requests.allSatisfy { $0.buffers.isEmpty }
             guard sleeping, !(onlyFlushes && syncInFlight) else { return false }
             sleeping = false
             return true
@@ -80,7 +81,7 @@ final class LogWriter: Sendable {
 
         /// A direct write is ordered correctly and worth doing now: the thread waits with no write in
         /// flight or queued.
-        var acceptsDirectWrites: Bool { noWritesInFlight && !stopping && requests.allSatisfy { $0.bytes == nil } }
+        var acceptsDirectWrites: Bool { noWritesInFlight && !stopping && requests.allSatisfy { $0.buffers.isEmpty } }
     }
 
     /// Rounds submitted but not completed, at most; more requests wait in the queue and join a later round.
@@ -160,16 +161,21 @@ final class LogWriter: Sendable {
     /// (reported through `report` as usual). Returns nil when the request must be enqueued instead. The
     /// write happens under the queue lock, so every request enqueued after it is ordered after it.
     func writeDirectly(_ request: Request) -> Progress? {
-        guard directWrites, let bytes = request.bytes, bytes.readableBytes <= Self.directWriteBytesMax else { return nil }
+        let size = request.buffers.reduce(0) { $0 + $1.readableBytes }
+        guard directWrites, size > 0, size <= Self.directWriteBytesMax else { return nil }
         let (outcome, wakeThread) = queue.withLock { queue -> (Progress?, Bool) in
             guard queue.acceptsDirectWrites else { return (nil, false) }
             do throws(IOErrno) {
-                try request.file.write(bytes, at: request.position)
+                var position = request.position
+                for buffer in request.buffers {
+                    try request.file.write(buffer, at: position)
+                    position += Int64(buffer.readableBytes)
+                }
             } catch {
                 return (.failed(error), false)
             }
             guard request.sync else { return (.written, false) }
-            let flush = Request(file: request.file, position: 0, bytes: nil, sync: true, report: request.report)
+            let flush = Request(file: request.file, position: 0, buffers: [], sync: true, report: request.report)
             return (.written, queue.append([flush]))
         }
         if wakeThread { signal(wake[1]) }
@@ -261,6 +267,14 @@ private struct WriterThread {
         var waiting: [(barrier: UInt64, request: LogWriter.Request)] = []
 
         var isIdle: Bool { writesInFlight.isEmpty && !syncInFlight && waiting.isEmpty }
+
+        /// Numbers the next write of the file and counts it in flight.
+        mutating func beginWrite() -> UInt64 {
+            let sequence = nextWriteSequence
+            nextWriteSequence += 1
+            writesInFlight.insert(sequence)
+            return sequence
+        }
     }
 
     let ring: any WriteRing
@@ -301,7 +315,7 @@ private struct WriterThread {
         for request in requests {
             let fd = request.file.fd
             var index = current[fd] ?? groups.count
-            if request.bytes != nil, index < groups.count, !groups[index].buffers.isEmpty,
+            if !request.buffers.isEmpty, index < groups.count, !groups[index].buffers.isEmpty,
                 groups[index].end != request.position
             {
                 index = groups.count
@@ -310,13 +324,13 @@ private struct WriterThread {
                 groups.append(Group(file: request.file, position: request.position, end: request.position))
                 current[fd] = index
             }
-            if let bytes = request.bytes {
+            if !request.buffers.isEmpty {
                 if groups[index].buffers.isEmpty {
                     groups[index].position = request.position
                     groups[index].end = request.position
                 }
-                groups[index].buffers.append(bytes)
-                groups[index].end += Int64(bytes.readableBytes)
+                groups[index].buffers.append(contentsOf: request.buffers)
+                for buffer in request.buffers { groups[index].end += Int64(buffer.readableBytes) }
             }
             groups[index].requests.append(request)
         }
@@ -326,17 +340,15 @@ private struct WriterThread {
         var writes: [RingWrite] = []
         for group in groups {
             let fd = group.file.fd
-            var state = files[fd] ?? FileState(file: group.file)
+            // Mutated in place (`default:` subscript): a copy taken out of the dictionary would make
+            // every change copy the file's set and array while the dictionary still holds them.
             guard !group.buffers.isEmpty else {
                 // Pure flushes: they wait for the file's writes in flight, then share the next fdatasync.
-                for request in group.requests { state.waiting.append((state.nextWriteSequence, request)) }
-                files[fd] = state
+                let barrier = files[fd, default: FileState(file: group.file)].nextWriteSequence
+                for request in group.requests { files[fd, default: FileState(file: group.file)].waiting.append((barrier, request)) }
                 continue
             }
-            let writeSequence = state.nextWriteSequence
-            state.nextWriteSequence += 1
-            state.writesInFlight.insert(writeSequence)
-            files[fd] = state
+            let writeSequence = files[fd, default: FileState(file: group.file)].beginWrite()
             let id = nextOperationID
             nextOperationID += 1
             operations[id] = Operation(file: group.file, requests: group.requests, writeSequence: writeSequence, round: round)
@@ -392,21 +404,20 @@ private struct WriterThread {
             roundRemaining[round] = left > 1 ? left - 1 : nil
         }
         let fd = operation.file.fd
-        var state = files[fd] ?? FileState(file: operation.file)
         var reports: [(LogWriter.Request, LogWriter.Progress)] = []
         if let sequence = operation.writeSequence {
-            state.writesInFlight.remove(sequence)
+            files[fd, default: FileState(file: operation.file)].writesInFlight.remove(sequence)
             for request in operation.requests {
                 switch result {
                 case .failure(let error):
                     reports.append((request, .failed(error)))
                 case .success:
-                    if request.bytes != nil { reports.append((request, .written)) }
-                    if request.sync { state.waiting.append((sequence + 1, request)) }
+                    if !request.buffers.isEmpty { reports.append((request, .written)) }
+                    if request.sync { files[fd, default: FileState(file: operation.file)].waiting.append((sequence + 1, request)) }
                 }
             }
         } else {
-            state.syncInFlight = false
+            files[fd, default: FileState(file: operation.file)].syncInFlight = false
             let progress: LogWriter.Progress
             switch result {
             case .failure(let error): progress = .failed(error)
@@ -414,24 +425,24 @@ private struct WriterThread {
             }
             reports = operation.requests.map { ($0, progress) }
         }
-        files[fd] = state.isIdle ? nil : state
+        if files[fd]?.isIdle == true { files[fd] = nil }
         for (request, progress) in reports { request.report(progress) }
     }
 
     /// One pure fdatasync per file whose waiting requests' earlier writes have all completed.
     private mutating func issueSyncs() -> Int {
         var writes: [RingWrite] = []
-        for (fd, state) in files where !state.syncInFlight && !state.waiting.isEmpty {
-            var state = state
-            let oldestWrite = state.writesInFlight.min() ?? UInt64.max
-            let ready = state.waiting.filter { $0.barrier <= oldestWrite }
-            guard !ready.isEmpty else { continue }
-            state.waiting.removeAll { $0.barrier <= oldestWrite }
-            state.syncInFlight = true
-            files[fd] = state
+        let candidates = files.compactMap { fd, state in !state.syncInFlight && !state.waiting.isEmpty ? fd : nil }
+        for fd in candidates {
+            guard let oldestWrite = files[fd].map({ $0.writesInFlight.min() ?? UInt64.max }),
+                let ready = files[fd]?.waiting.filter({ $0.barrier <= oldestWrite }), !ready.isEmpty,
+                let file = files[fd]?.file
+            else { continue }
+            files[fd]?.waiting.removeAll { $0.barrier <= oldestWrite }
+            files[fd]?.syncInFlight = true
             let id = nextOperationID
             nextOperationID += 1
-            operations[id] = Operation(file: state.file, requests: ready.map(\.request), writeSequence: nil, round: nil)
+            operations[id] = Operation(file: file, requests: ready.map(\.request), writeSequence: nil, round: nil)
             fdatasyncsInFlight += 1
             writes.append(RingWrite(fd: fd, offset: 0, buffers: [], sync: true, id: id))
         }

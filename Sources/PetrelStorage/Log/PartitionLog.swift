@@ -194,14 +194,15 @@ public final class PartitionLog: Sendable {
     // MARK: append
 
     /// Appends `batches` (record batches v2 back to back, already validated by the caller) as leader:
-    /// assigns offsets from the log end offset by patching `baseOffset` and `partitionLeaderEpoch` in
-    /// place (both lie outside the CRC); LogAppendTime batches also get `maxTimestamp = now` and a new CRC.
+    /// assigns offsets from the log end offset, writing the assigned `baseOffset` and
+    /// `partitionLeaderEpoch` (both outside the CRC) into the headers on disk without copying or
+    /// modifying `batches`; LogAppendTime batches also get `maxTimestamp = now` and a new CRC (in a copy).
     ///
     /// Idempotent batches are checked against the producer state first: a duplicate returns the original
     /// offsets with `isDuplicate` and writes nothing; a sequence gap throws `.outOfOrderSequence`, a stale
     /// epoch `.invalidProducerEpoch`. Returns once the bytes are written, and fdatasync'ed when `durable`
     /// and `durableAcks` are both on; throws `.storage` if the write failed, after which the log dir is
-    /// offline. Pass the last reference to the buffer, or the patching copies it.
+    /// offline. The writer keeps a reference to `batches` until the write completes.
     public func appendAsLeader(
         _ batches: ByteBuffer, leaderEpoch: Int32, now: Int64, durable: Bool = true
     ) async throws(LogError) -> AppendInfo {
@@ -289,8 +290,10 @@ public final class PartitionLog: Sendable {
                 "follower append at \(headers[0].header.baseOffset) is below the log end offset \(state.nextOffset)")
         }
 
-        // Patch offsets and epochs, collect the append's metadata.
-        var batches = input
+        // Assign offsets and epochs, collect the append's metadata. A LogAppendTime batch gets a new
+        // maxTimestamp and CRC in a copy of the input; every other byte is written from the caller's
+        // buffer as it is (see `writeBuffers`).
+        var rewritten: ByteBuffer?
         var nextOffset = state.nextOffset
         let logAppendTime = config.messageTimestampType == .logAppendTime
         var info = AppendInfo(
@@ -302,14 +305,14 @@ public final class PartitionLog: Sendable {
             if assignOffsets {
                 header.baseOffset = nextOffset
                 header.partitionLeaderEpoch = leaderEpoch
-                batches.setInteger(header.baseOffset, at: at + RecordBatchHeader.Field.baseOffset)
-                batches.setInteger(leaderEpoch, at: at + RecordBatchHeader.Field.partitionLeaderEpoch)
                 if logAppendTime || header.attributes.contains(.logAppendTime) {
                     header.attributes.insert(.logAppendTime)
                     header.maxTimestamp = now
-                    batches.setInteger(header.attributes.rawValue, at: at + RecordBatchHeader.Field.attributes)
-                    batches.setInteger(now, at: at + RecordBatchHeader.Field.maxTimestamp)
-                    RecordBatchHeader.sealCRC(in: &batches, at: at)
+                    var copy = rewritten ?? input
+                    copy.setInteger(header.attributes.rawValue, at: at + RecordBatchHeader.Field.attributes)
+                    copy.setInteger(now, at: at + RecordBatchHeader.Field.maxTimestamp)
+                    RecordBatchHeader.sealCRC(in: &copy, at: at)
+                    rewritten = copy
                     info.logAppendTime = now
                 }
             }
@@ -327,6 +330,8 @@ public final class PartitionLog: Sendable {
         guard byteCount <= config.segmentBytes else {
             throw LogError(.appendTooLarge, "append of \(byteCount) bytes exceeds segment.bytes \(config.segmentBytes)")
         }
+        let buffers = try Self.writeBuffers(
+            rewritten ?? input, headers, from: input.readerIndex, byteCount: byteCount, patchPrefixes: assignOffsets)
 
         if !state.active.isOpenForAppends { try state.active.reopenForAppends(config: config) }
         try maybeRoll(&state, incomingBytes: byteCount, lastOffset: info.lastOffset, now: now)
@@ -347,9 +352,8 @@ public final class PartitionLog: Sendable {
         state.pending.append(Pending(
             id: id, segment: segment, endPosition: segment.reservedSize, info: info, records: info.recordCount,
             sync: sync, completion: completion))
-        let bytes = batches.getSlice(at: input.readerIndex, length: byteCount) ?? batches
         let request = LogWriter.Request(
-            file: segment.file, position: position, bytes: bytes, sync: sync,
+            file: segment.file, position: position, buffers: buffers, sync: sync,
             report: { [self] progress in writeProgressed(id: id, progress) })
         if let outcome = writer.writeDirectly(request) {
             recordProgress(&state, id: id, outcome, wakeups: &wakeups)
@@ -357,6 +361,43 @@ public final class PartitionLog: Sendable {
             writer.enqueue(request)
         }
         return completion
+    }
+
+    /// The bytes of an append as the writer takes them. A follower's batches go as they came (one slice
+    /// of `source`). A leader's go per batch as its first 16 bytes (baseOffset, batchLength,
+    /// partitionLeaderEpoch: outside the CRC) from one small buffer holding the assigned values, then
+    /// the rest of the batch as a slice of `source`: patching `source` in place instead would copy the
+    /// whole append whenever the caller still holds a reference to its buffer (a request buffer shared
+    /// with the network read, one batch produced twice).
+    private static func writeBuffers(
+        _ source: ByteBuffer, _ headers: [(index: Int, header: RecordBatchHeader)], from start: Int, byteCount: Int,
+        patchPrefixes: Bool
+    ) throws(LogError) -> [ByteBuffer] {
+        guard patchPrefixes else {
+            guard let all = source.getSlice(at: start, length: byteCount) else {
+                throw LogError(.corruptBatch, "append of \(byteCount) bytes is truncated")
+            }
+            return [all]
+        }
+        let prefixBytes = RecordBatchHeader.Field.magic
+        var prefixes = ByteBuffer()
+        prefixes.reserveCapacity(prefixBytes * headers.count)
+        var buffers: [ByteBuffer] = []
+        buffers.reserveCapacity(2 * headers.count)
+        for (at, header) in headers {
+            let prefixStart = prefixes.writerIndex
+            prefixes.writeInteger(header.baseOffset)
+            prefixes.writeInteger(header.batchLength)
+            prefixes.writeInteger(header.partitionLeaderEpoch)
+            guard let prefix = prefixes.getSlice(at: prefixStart, length: prefixBytes),
+                let rest = source.getSlice(at: at + prefixBytes, length: header.totalSize - prefixBytes)
+            else {
+                throw LogError(.corruptBatch, "batch at byte \(at - start) is truncated")
+            }
+            buffers.append(prefix)
+            buffers.append(rest)
+        }
+        return buffers
     }
 
     /// Rolls the active segment when the append would overflow `segment.bytes`, the segment is older than
@@ -583,7 +624,7 @@ public final class PartitionLog: Sendable {
             state.firstUnflushedTime = nil
         }
         writer.enqueue(files.map { file in
-            LogWriter.Request(file: file, position: 0, bytes: nil, sync: true, report: { [self] progress in
+            LogWriter.Request(file: file, position: 0, buffers: [], sync: true, report: { [self] progress in
                 flushCompleted(id: id, result: progress)
             })
         })
