@@ -52,7 +52,7 @@ struct ProducerPerf: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: configuration)
         // Kafka's tool sends random printable payloads; a fixed seeded pattern keeps runs comparable.
         let payload = (0..<recordSize).map { UInt8(ascii: "A") + UInt8(($0 * 7919) % 26) }
-        let stats = Stats(recordSize: recordSize)
+        let stats = Stats(recordSize: recordSize, records: numRecords)
         let reporter = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(5))
@@ -95,11 +95,15 @@ final class Stats: Sendable {
         var failures = 0
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let recordSize: Int
 
-    init(recordSize: Int) {
+    /// Room for `records` latencies up front: growing the array while records are acknowledged copies it.
+    init(recordSize: Int, records: Int) {
         self.recordSize = recordSize
+        var state = State()
+        state.latenciesMicros.reserveCapacity(records)
+        self.state = Mutex(state)
     }
 
     /// Counts one more record outstanding, unless `limit` are already; false means wait.
