@@ -219,32 +219,43 @@ public actor KafkaProducer {
         }
     }
 
-    /// Takes what `send` queued, in order, until the queue is empty: learns each record's placement
-    /// (the producer id and partition counts) when unknown and appends it to its batch.
+    /// Takes what `send` queued, in order, until the queue is empty. Records whose placement is known
+    /// are appended in one go under one lock (`send` waits meanwhile, and finds the queue empty after),
+    /// so a sender faster than the actor cannot keep the producer on this path. At the first record
+    /// whose placement is unknown it fetches the producer id and partition counts, then goes on.
     private func takeQueued() async {
-        while let taken = intake.withLock({ intake -> [Intake.Queued]? in
-            if intake.queued.isEmpty {
-                intake.taking = false
-                return nil
-            }
-            defer { intake.queued = [] }
-            return intake.queued
-        }) {
-            for queued in taken {
-                do {
-                    var placement = try intake.withLock { intake throws(KafkaClientError) in try intake.placement(of: queued.record) }
-                    if placement == nil {
-                        try await learnPlacement(of: queued.record.topic)
-                        placement = try intake.withLock { intake throws(KafkaClientError) in try intake.placement(of: queued.record) }
+        while true {
+            let (unplaced, failed) = intake.withLock { intake -> (Intake.Queued?, [(Delivery, KafkaClientError)]) in
+                var failed: [(Delivery, KafkaClientError)] = []
+                var taken = 0
+                defer { intake.queued.removeFirst(taken) }
+                for queued in intake.queued {
+                    do throws(KafkaClientError) {
+                        guard let placement = try intake.placement(of: queued.record) else { return (queued, failed) }
+                        _ = intake.append(queued.record, queued.delivery, at: placement)
+                    } catch {
+                        failed.append((queued.delivery, error))
                     }
-                    guard let placement else { throw KafkaClientError.broker(.unknownTopicOrPartition, queued.record.topic) }
-                    _ = intake.withLock { $0.append(queued.record, queued.delivery, at: placement) }
-                } catch {
-                    queued.delivery(.failure(error))
+                    taken += 1
                 }
+                intake.taking = false
+                return (nil, failed)
             }
+            for (delivery, error) in failed { delivery(.failure(error)) }
             // Pumps for the batches these appends opened or closed (whether or not they asked).
             requestedPump()
+            guard let unplaced else { break }
+            do {
+                try await learnPlacement(of: unplaced.record.topic)
+                let placement = try intake.withLock { intake throws(KafkaClientError) in try intake.placement(of: unplaced.record) }
+                if placement == nil {
+                    throw KafkaClientError.broker(.unknownTopicOrPartition, unplaced.record.topic)
+                }
+            } catch {
+                // The record at the head of the queue cannot be placed: it fails, the rest go on.
+                intake.withLock { _ = $0.queued.removeFirst() }
+                unplaced.delivery(.failure(error))
+            }
         }
         resumeFlushWaitersIfIdle()
     }
