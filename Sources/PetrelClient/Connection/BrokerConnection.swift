@@ -61,8 +61,7 @@ final class BrokerConnection: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxResponseBytes)))
+                        try channel.pipeline.syncOperations.addHandler(ResponseFrameDecoder(maxFrameSize: maxResponseBytes))
                         try channel.pipeline.syncOperations.addHandler(ResponseRouter(peer: peer))
                     }
                 }
