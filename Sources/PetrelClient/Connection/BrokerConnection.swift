@@ -145,7 +145,7 @@ final class BrokerConnection: Sendable {
     {
         let correlationID = nextCorrelationID.add(1, ordering: .relaxed).newValue
         do {
-            let frame = try KafkaFraming.encodeRequestSegments(
+            let frame = try RequestFrame.segments(
                 request, version: version, correlationID: correlationID, clientID: clientID,
                 detachingRecordsOfAtLeast: 16_384)
             return (frame, correlationID)

@@ -7,28 +7,16 @@ public enum KafkaFraming {
     public static func encodeRequest<Request: KafkaRequest>(
         _ body: Request, version: Int16, correlationID: Int32, clientID: String?
     ) throws(KafkaCodecError) -> ByteBuffer {
-        try encodeRequestSegments(body, version: version, correlationID: correlationID, clientID: clientID)[0]
-    }
-
-    /// Encodes a complete request frame (size prefix included) as buffers to write one after the other
-    /// (one writev): `records` fields of at least `detachingRecordsOfAtLeast` bytes are not copied but
-    /// follow as their own buffers. Without a threshold, one buffer.
-    public static func encodeRequestSegments<Request: KafkaRequest>(
-        _ body: Request, version: Int16, correlationID: Int32, clientID: String?,
-        detachingRecordsOfAtLeast threshold: Int? = nil
-    ) throws(KafkaCodecError) -> [ByteBuffer] {
         var header = RequestHeader()
         header.requestApiKey = Request.apiKey.rawValue
         header.requestApiVersion = version
         header.correlationID = correlationID
         header.clientID = clientID
         let headerVersion = requestHeaderVersion(apiKey: Request.apiKey, apiVersion: version) ?? 1
-        var writer = KafkaWriter()
-        writer.detachRecordsOfAtLeast = threshold
-        writer.writeInt32(0)  // size, patched by `segments`
-        try header.encode(into: &writer, version: headerVersion)
-        try body.encode(into: &writer, version: version)
-        return try segments(of: &writer)
+        return try frame { (writer: inout KafkaWriter) throws(KafkaCodecError) in
+            try header.encode(into: &writer, version: headerVersion)
+            try body.encode(into: &writer, version: version)
+        }
     }
 
     /// Encodes a complete response frame (size prefix included) answering a request of `version`.
@@ -68,33 +56,13 @@ public enum KafkaFraming {
 
     private static func frame(_ body: (inout KafkaWriter) throws(KafkaCodecError) -> Void) throws(KafkaCodecError) -> ByteBuffer {
         var writer = KafkaWriter()
-        writer.writeInt32(0)  // size, patched by `segments`
+        writer.writeInt32(0)  // size, patched below
         try body(&writer)
-        return try segments(of: &writer)[0]
-    }
-
-    /// Patches the size prefix `writer` starts with, then cuts its buffer where records were detached,
-    /// each piece followed by those records: the frame as buffers to write in order (one buffer when
-    /// nothing was detached).
-    private static func segments(of writer: inout KafkaWriter) throws(KafkaCodecError) -> [ByteBuffer] {
-        let size = writer.buffer.readableBytes - 4 + writer.detachedRecords.reduce(0) { $0 + $1.records.readableBytes }
+        let size = writer.buffer.readableBytes - 4
         guard size <= Int(Int32.max) else {
             throw KafkaCodecError(.valueTooLarge, field: "Size", detail: "frame of \(size) bytes")
         }
         writer.buffer.setInteger(Int32(size), at: writer.buffer.readerIndex)
-        guard !writer.detachedRecords.isEmpty else { return [writer.buffer] }
-        var segments: [ByteBuffer] = []
-        var start = writer.buffer.readerIndex
-        for detached in writer.detachedRecords {
-            if detached.writerIndex > start {
-                segments.append(writer.buffer.getSlice(at: start, length: detached.writerIndex - start) ?? ByteBuffer())
-            }
-            segments.append(detached.records)
-            start = detached.writerIndex
-        }
-        if writer.buffer.writerIndex > start {
-            segments.append(writer.buffer.getSlice(at: start, length: writer.buffer.writerIndex - start) ?? ByteBuffer())
-        }
-        return segments
+        return writer.buffer
     }
 }

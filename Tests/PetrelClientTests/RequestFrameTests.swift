@@ -2,9 +2,11 @@ import NIOCore
 import PetrelProtocol
 import Testing
 
+@testable import PetrelClient
+
 /// A request frame written as segments (large `records` fields in their own buffers, not copied) is
-/// byte for byte the frame `encodeRequest` builds, at every Produce version.
-@Suite struct KafkaFramingSegmentsTests {
+/// byte for byte the frame `KafkaFraming.encodeRequest` builds, at every Produce version.
+@Suite struct RequestFrameTests {
     /// Two topics, three partitions: records of 40 KiB, 100 B, none (null) and 20 KiB, so detached
     /// and copied records alternate and one sits right after another.
     func request() -> ProduceRequest {
@@ -36,14 +38,15 @@ import Testing
     func segmentsJoinedAreTheWholeFrame(version: Int16) throws {
         let request = request()
         let whole = try KafkaFraming.encodeRequest(request, version: version, correlationID: 9, clientID: "c")
-        let segments = try KafkaFraming.encodeRequestSegments(
+        let segments = try RequestFrame.segments(
             request, version: version, correlationID: 9, clientID: "c", detachingRecordsOfAtLeast: 16_384)
         // Header and body up to the first records, 40 KiB, the middle, 20 KiB, then (flexible versions)
         // the tagged fields that end the partition, the topic and the request.
         #expect(segments.map(\.readableBytes).filter { $0 >= 16_384 } == [40_960, 20_480])
         #expect(segments.count == (version >= 9 ? 5 : 4))
         #expect(segments.flatMap { Array($0.readableBytesView) } == Array(whole.readableBytesView))
-        let undetached = try KafkaFraming.encodeRequestSegments(request, version: version, correlationID: 9, clientID: "c")
+        let undetached = try RequestFrame.segments(
+            request, version: version, correlationID: 9, clientID: "c", detachingRecordsOfAtLeast: .max)
         #expect(undetached == [whole])
     }
 }
