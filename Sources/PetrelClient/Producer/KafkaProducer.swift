@@ -60,7 +60,8 @@ public actor KafkaProducer {
     typealias Batch = Accumulator.Batch
 
     /// What `send` and the actor share, behind one lock: the batches being filled and what placing a
-    /// record needs. Each lock holds one record's placement and encoding, or one actor step.
+    /// record needs. Each lock holds one record's placement and encoding, or one actor step (placing the
+    /// queued records is one).
     struct Intake: Sendable {
         /// A record waiting for the actor: its placement is not known yet, or records ahead of it wait.
         struct Queued: Sendable {
