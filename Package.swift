@@ -119,7 +119,7 @@ let package = Package(
             name: "ProducerPerf", dependencies: ["PetrelClient", "PetrelProtocol", argumentParser],
             path: "PerfTests/ProducerPerf", swiftSettings: strict),
         .executableTarget(
-            name: "ConsumerPerf", dependencies: ["PetrelClient", argumentParser], path: "PerfTests/ConsumerPerf",
+            name: "ConsumerPerf", dependencies: ["PetrelClient", nioCore, argumentParser], path: "PerfTests/ConsumerPerf",
             swiftSettings: strict),
         .executableTarget(
             name: "EndToEndLatency", dependencies: ["PetrelClient", argumentParser], path: "PerfTests/EndToEndLatency",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc
@@ -45,7 +46,7 @@ struct ConsumerPerf: AsyncParsableCommand {
             let records = try await consumer.poll(timeout: .milliseconds(500))
             if !records.isEmpty { lastRecord = .now }
             count += records.count
-            bytes += records.reduce(0) { $0 + ($1.value?.count ?? 0) + ($1.key?.count ?? 0) }
+            bytes += records.reduce(0) { $0 + ($1.valueBuffer?.readableBytes ?? 0) + ($1.keyBuffer?.readableBytes ?? 0) }
         }
         let elapsed = ContinuousClock.now - start
         await consumer.close()

@@ -61,8 +61,7 @@ final class BrokerConnection: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxResponseBytes)))
+                        try channel.pipeline.syncOperations.addHandler(ResponseFrameDecoder(maxFrameSize: maxResponseBytes))
                         try channel.pipeline.syncOperations.addHandler(ResponseRouter(peer: peer))
                     }
                 }
@@ -139,12 +138,16 @@ final class BrokerConnection: Sendable {
             OutboundRequest(frame: frame, correlationID: correlationID, response: nil, timeout: requestTimeout))
     }
 
+    /// The request's frame, with record batches of 16 KiB or more left in their own buffers (written
+    /// with the frame in one writev instead of copied into it).
     private func encode<Request: KafkaRequest>(_ request: Request, version: Int16) throws(KafkaClientError)
-        -> (ByteBuffer, Int32)
+        -> ([ByteBuffer], Int32)
     {
         let correlationID = nextCorrelationID.add(1, ordering: .relaxed).newValue
         do {
-            let frame = try KafkaFraming.encodeRequest(request, version: version, correlationID: correlationID, clientID: clientID)
+            let frame = try RequestFrame.segments(
+                request, version: version, correlationID: correlationID, clientID: clientID,
+                detachingRecordsOfAtLeast: 16_384)
             return (frame, correlationID)
         } catch {
             throw .invalidArgument("encoding \(Request.apiKey) v\(version): \(error)")

@@ -1,9 +1,10 @@
 import NIOCore
 
-/// One request on its way out: the complete frame (size prefix included) and, unless the request
-/// expects no response (Produce with acks=0), the promise its response frame completes.
+/// One request on its way out: the complete frame (size prefix included) as buffers written in order
+/// (a Produce request's batches are not copied into its frame) and, unless the request expects no
+/// response (Produce with acks=0), the promise its response frame completes.
 struct OutboundRequest {
-    var frame: ByteBuffer
+    var frame: [ByteBuffer]
     var correlationID: Int32
     var response: EventLoopPromise<ByteBuffer>?
     var timeout: TimeAmount
@@ -44,7 +45,10 @@ final class ResponseRouter: ChannelDuplexHandler {
             }
             pending[id] = Pending(promise: response, timeout: timeout)
         }
-        context.write(wrapOutboundOut(request.frame), promise: promise)
+        for segment in request.frame.dropLast() {
+            context.write(wrapOutboundOut(segment), promise: nil)
+        }
+        context.write(wrapOutboundOut(request.frame.last ?? ByteBuffer()), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -53,6 +53,9 @@ public struct ConsumerConfiguration: Sendable {
 }
 
 /// A consumed record.
+///
+/// Its key and value are slices of the fetch response they came in (no copy per record); a record
+/// kept alive keeps that response's buffer alive. `key` and `value` copy them out as byte arrays.
 public struct ConsumerRecord: Sendable, Hashable {
     public var topic: String
     public var partition: Int32
@@ -61,8 +64,22 @@ public struct ConsumerRecord: Sendable, Hashable {
     public var timestamp: Int64
     /// True when `timestamp` is the broker's LogAppendTime rather than the producer's CreateTime.
     public var isLogAppendTime: Bool
-    public var key: [UInt8]?
-    public var value: [UInt8]?
+    /// The key's bytes (readable bytes of the slice); nil for a null key.
+    public var keyBuffer: ByteBuffer?
+    /// The value's bytes (readable bytes of the slice); nil for a null value (a tombstone).
+    public var valueBuffer: ByteBuffer?
     public var headers: [RecordHeader]
     public var leaderEpoch: Int32
+
+    /// The key, copied into an array.
+    public var key: [UInt8]? {
+        get { keyBuffer.map { Array($0.readableBytesView) } }
+        set { keyBuffer = newValue.map { ByteBuffer(bytes: $0) } }
+    }
+
+    /// The value, copied into an array.
+    public var value: [UInt8]? {
+        get { valueBuffer.map { Array($0.readableBytesView) } }
+        set { valueBuffer = newValue.map { ByteBuffer(bytes: $0) } }
+    }
 }

@@ -73,8 +73,7 @@ struct FetchedBatches {
                         ConsumerRecord(
                             topic: topic, partition: partition, offset: offset,
                             timestamp: isLogAppendTime ? header.maxTimestamp : header.baseTimestamp + record.timestampDelta,
-                            isLogAppendTime: isLogAppendTime, key: record.key.map { Array($0.readableBytesView) },
-                            value: record.value.map { Array($0.readableBytesView) }, headers: record.headers,
+                            isLogAppendTime: isLogAppendTime, keyBuffer: record.key, valueBuffer: record.value, headers: record.headers,
                             leaderEpoch: header.partitionLeaderEpoch))
                 }
             } catch {

@@ -5,11 +5,13 @@ import Synchronization
 /// An asynchronous Kafka producer: `send` returns the record's delivery report (partition, offset)
 /// once the broker acknowledged it, or throws.
 ///
-/// `send` hands the record over without waiting for the actor (librdkafka's `produce`): records queue
-/// in `intake` and the actor takes them in bulk, picks partitions and batches them per partition
-/// (`batch.size`, `linger.ms`) in a `RecordAccumulator`. Batches are compressed with
-/// `compression.type` and sent to each partition's leader, one batch per partition per Produce
-/// request, up to `max.in.flight.requests.per.connection` requests in flight per broker. With
+/// `send` does not wait for the actor (librdkafka's `produce`): under a short lock it picks the
+/// record's partition and encodes the record straight into that partition's open batch in a
+/// `RecordAccumulator` (`batch.size`, `linger.ms`). Only a record whose placement is not known yet
+/// (topic metadata, or the producer id with idempotence) is queued for the actor, which fetches what is
+/// missing; later sends queue behind it so order is kept. The actor sends what the accumulator has
+/// ready to each partition's leader, compressed with `compression.type`, one batch per partition per
+/// Produce request, up to `max.in.flight.requests.per.connection` requests in flight per broker. With
 /// idempotence (the default with acks=all) the producer gets a producer id from InitProducerId and
 /// numbers each partition's batches, so retries after a lost response never duplicate records, and a
 /// retried batch goes out again before the ones behind it. Retriable errors (NOT_LEADER_OR_FOLLOWER,
@@ -22,20 +24,10 @@ public actor KafkaProducer {
     /// waiting `send`. A plain closure: copying it per record costs one retain.
     typealias Delivery = @Sendable (Result<RecordMetadata, any Error>) -> Void
 
-    /// A record on its way into a batch: only what goes into the record batch (topic and partition are
-    /// the batch's).
-    struct PendingRecord: Sendable {
-        var key: [UInt8]?
-        var value: [UInt8]?
-        var headers: [RecordHeader]
-        var timestamp: Int64
-        var estimatedSize: Int
-
-        /// Varint lengths, attributes and deltas: about 21 bytes besides the payload, as the Java client estimates.
-        static func estimatedSize(of record: ProducerRecord) -> Int {
-            21 + (record.key?.count ?? 0) + (record.value?.count ?? 0)
-                + record.headers.reduce(0) { $0 + 10 + $1.key.utf8.count + ($1.value?.readableBytes ?? 0) }
-        }
+    /// Varint lengths, attributes and deltas: about 21 bytes besides the payload, as the Java client estimates.
+    static func estimatedSize(of record: ProducerRecord) -> Int {
+        21 + (record.key?.count ?? 0) + (record.value?.count ?? 0)
+            + record.headers.reduce(0) { $0 + 10 + $1.key.utf8.count + ($1.value?.readableBytes ?? 0) }
     }
 
     /// A batch's records, encoded as they are appended (each record once, straight into the batch's
@@ -44,7 +36,7 @@ public actor KafkaProducer {
         var writer: RecordBatchWriter
         var timestamps: [Int64] = []
 
-        static func estimatedSize(of record: PendingRecord) -> Int { record.estimatedSize }
+        static func estimatedSize(of record: ProducerRecord) -> Int { KafkaProducer.estimatedSize(of: record) }
 
         init(capacity: Int) {
             writer = RecordBatchWriter(capacity: capacity)
@@ -55,43 +47,94 @@ public actor KafkaProducer {
             timestamps.removeAll(keepingCapacity: true)
         }
 
-        mutating func append(_ record: PendingRecord) {
-            writer.append(key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp)
-            timestamps.append(record.timestamp)
+        /// A record without a timestamp gets the current time: records are appended when sent (a queued
+        /// record got its timestamp when it was queued).
+        mutating func append(_ record: ProducerRecord) {
+            let timestamp = record.timestamp ?? WallClock.nowMilliseconds()
+            writer.append(key: record.key, value: record.value, headers: record.headers, timestamp: timestamp)
+            timestamps.append(timestamp)
         }
-    }
-
-    /// The intake's other queue: `takeIntake` swaps it with the full one and empties it, so neither side
-    /// allocates (a queue emptied while still shared would get a fresh buffer of the same capacity).
-    private var spareIntake: [Intake.Handed] = []
-
-    /// Records `send` handed over that the actor has not taken yet.
-    struct Intake: Sendable {
-        struct Handed: Sendable {
-            var topic: String
-            /// The partition the caller chose, if any.
-            var partition: Int32?
-            var pending: PendingRecord
-            var delivery: Delivery
-        }
-
-        var records: [Handed] = []
-        /// A `takeIntake` is scheduled or running; a `send` that finds it false schedules one.
-        var taking = false
-        /// Set by `close()`: later sends fail.
-        var closed = false
     }
 
     typealias Accumulator = RecordAccumulator<EncodedRecords, Delivery>
     typealias Batch = Accumulator.Batch
 
+    /// What `send` and the actor share, behind one lock: the batches being filled and what placing a
+    /// record needs. Each lock holds one record's placement and encoding, or one actor step (placing the
+    /// queued records is one).
+    struct Intake: Sendable {
+        /// A record waiting for the actor: its placement is not known yet, or records ahead of it wait.
+        struct Queued: Sendable {
+            var record: ProducerRecord
+            var delivery: Delivery
+        }
+
+        /// Where a record goes: its partition, the topic's partition count, and whether the sticky
+        /// partitioner chose it (no key, no partition given).
+        struct Placement: Sendable {
+            var partition: TopicPartition
+            var partitionCount: Int32
+            var sticky: Bool
+        }
+
+        var accumulator: Accumulator
+        var partitioner = StickyPartitioner()
+        /// Partition counts of the topics records can be placed in now: set by the actor from its
+        /// metadata, and only once the producer id is known (idempotence).
+        var partitionCounts: [String: Int32] = [:]
+        /// Where the previous sticky record went: the next unkeyed record of that topic goes there too
+        /// until a batch closes (the sticky partitioner's rule), without asking it again.
+        var lastSticky: Placement?
+        /// Records queued for the actor, in send order.
+        var queued: [Queued] = []
+        /// The actor is taking `queued`: until it has emptied it, every send queues (order).
+        var taking = false
+        /// The actor is scheduled to pump (a batch opened or closed, or a flush is on).
+        var pumpRequested = false
+        /// Set by `close()`: later sends fail.
+        var closed = false
+
+        /// The record's placement, or nil while its topic's partition count is unknown (or the producer id).
+        mutating func placement(of record: ProducerRecord) throws(KafkaClientError) -> Placement? {
+            let sticky = record.partition == nil && record.key == nil
+            if sticky, let last = lastSticky, last.partition.topic == record.topic { return last }
+            guard let count = partitionCounts[record.topic] else { return nil }
+            if let chosen = record.partition {
+                guard chosen >= 0 && chosen < count else {
+                    throw .broker(.unknownTopicOrPartition, "\(record.topic) has \(count) partitions")
+                }
+                return Placement(partition: TopicPartition(topic: record.topic, partition: chosen), partitionCount: count, sticky: false)
+            }
+            let partition = partitioner.partition(topic: record.topic, key: record.key, partitionCount: count)
+            return Placement(partition: TopicPartition(topic: record.topic, partition: partition), partitionCount: count, sticky: sticky)
+        }
+
+        /// Appends the record to its partition's batch. True when the actor must pump and was not asked
+        /// yet: a batch opened (its linger starts) or closed, or a flush is on.
+        mutating func append(_ record: ProducerRecord, _ delivery: @escaping Delivery, at placement: Placement) -> Bool {
+            let result = accumulator.append(record, completion: delivery, to: placement.partition, now: .now)
+            if result.closedBatch {
+                partitioner.batchClosed(
+                    topic: placement.partition.topic, partition: placement.partition.partition,
+                    partitionCount: placement.partitionCount)
+                lastSticky = nil
+            } else if placement.sticky {
+                lastSticky = placement
+            }
+            guard result.closedBatch || result.openedBatch || accumulator.flushing, !pumpRequested else { return false }
+            pumpRequested = true
+            return true
+        }
+
+        /// Nothing buffered, queued or in flight.
+        var isIdle: Bool { accumulator.isIdle && queued.isEmpty && !taking }
+    }
+
     public nonisolated let configuration: ProducerConfiguration
-    private nonisolated let intake = Mutex(Intake())
+    private nonisolated let intake: Mutex<Intake>
     private let client: KafkaClient
     private let ownsClient: Bool
     private let idempotent: Bool
-    private var accumulator: Accumulator
-    private var partitioner: StickyPartitioner
     private var metadata: ClusterMetadata?
     private var producerID: Int64 = -1
     /// The InitProducerId or Metadata lookup in progress, shared by every send waiting for it.
@@ -119,8 +162,7 @@ public actor KafkaProducer {
         self.client = client ?? KafkaClient(configuration: configuration.client)
         ownsClient = client == nil
         idempotent = try configuration.idempotent()
-        accumulator = RecordAccumulator(batchSize: configuration.batchSize, linger: configuration.linger)
-        partitioner = StickyPartitioner()
+        intake = Mutex(Intake(accumulator: RecordAccumulator(batchSize: configuration.batchSize, linger: configuration.linger)))
     }
 
     /// Produces `record` and waits for its delivery report.
@@ -144,93 +186,86 @@ public actor KafkaProducer {
         try hand(record, onDelivery)
     }
 
-    /// Checks the record's size and queues it in `intake`, scheduling the actor to take it when no one is.
+    /// Checks the record's size, then appends it to its batch, or queues it for the actor when its
+    /// placement is unknown or records are queued ahead of it (scheduling the actor when no one did).
     private nonisolated func hand(_ record: ProducerRecord, _ delivery: @escaping Delivery) throws(KafkaClientError) {
-        let size = PendingRecord.estimatedSize(of: record)
+        let size = Self.estimatedSize(of: record)
         guard size + Accumulator.batchOverhead <= configuration.maxRequestSize else {
             throw .broker(.messageTooLarge, "record of \(size) bytes > max.request.size")
         }
-        let pending = PendingRecord(
-            key: record.key, value: record.value, headers: record.headers,
-            timestamp: record.timestamp ?? WallClock.nowMilliseconds(), estimatedSize: size)
-        let handed = Intake.Handed(topic: record.topic, partition: record.partition, pending: pending, delivery: delivery)
-        let schedule = try intake.withLock { intake throws(KafkaClientError) -> Bool in
+        enum Next { case none, pump, take, fail(KafkaClientError) }
+        let next = try intake.withLock { intake throws(KafkaClientError) -> Next in
             if intake.closed { throw .closed("producer closed") }
-            intake.records.append(handed)
-            if intake.taking { return false }
-            intake.taking = true
-            return true
-        }
-        if schedule { Task { await self.takeIntake() } }
-    }
-
-    /// Takes what `send` queued, in order, until the intake is empty: picks each record's partition
-    /// (fetching the producer id and partition counts first when unknown) and appends it to its batch.
-    private func takeIntake() async {
-        var taken = spareIntake
-        spareIntake = []
-        defer { spareIntake = taken }
-        while intake.withLock({ intake -> Bool in
-            if intake.records.isEmpty {
-                intake.taking = false
-                return false
-            }
-            swap(&intake.records, &taken)
-            return true
-        }) {
-            let now = ContinuousClock.now
-            var closedBatch = false
-            var openedBatch = false
-            // Where the previous unkeyed record without a chosen partition went: the next one of that topic
-            // goes there too until a batch closes (the sticky partitioner's rule), without asking it again.
-            var sticky: (TopicPartition, Int32)?
-            for handed in taken {
-                let unpinned = handed.partition == nil && handed.pending.key == nil
-                do {
-                    var placed = unpinned && sticky?.0.topic == handed.topic ? sticky : try placement(of: handed)
-                    if placed == nil {
-                        try await learnPlacement(of: handed.topic)
-                        sticky = nil
-                        placed = try placement(of: handed)
+            if !intake.taking {
+                do throws(KafkaClientError) {
+                    if let placement = try intake.placement(of: record) {
+                        return intake.append(record, delivery, at: placement) ? .pump : .none
                     }
-                    guard let (partition, count) = placed else {
-                        throw KafkaClientError.broker(.unknownTopicOrPartition, handed.topic)
-                    }
-                    let result = accumulator.append(handed.pending, completion: handed.delivery, to: partition, now: now)
-                    if result.closedBatch {
-                        partitioner.batchClosed(topic: partition.topic, partition: partition.partition, partitionCount: count)
-                        sticky = nil
-                    } else if unpinned {
-                        sticky = (partition, count)
-                    }
-                    closedBatch = closedBatch || result.closedBatch
-                    openedBatch = openedBatch || result.openedBatch
                 } catch {
-                    handed.delivery(.failure(error))
+                    return .fail(error)
                 }
             }
-            taken.removeAll(keepingCapacity: true)
-            if closedBatch || accumulator.flushing {
-                pump()
-            } else if openedBatch {
-                scheduleWakeup()
+            var queued = record
+            queued.timestamp = record.timestamp ?? WallClock.nowMilliseconds()
+            intake.queued.append(Intake.Queued(record: queued, delivery: delivery))
+            if intake.taking { return .none }
+            intake.taking = true
+            return .take
+        }
+        switch next {
+        case .none: break
+        case .pump: Task { await self.requestedPump() }
+        case .take: Task { await self.takeQueued() }
+        case .fail(let error): delivery(.failure(error))
+        }
+    }
+
+    /// Takes what `send` queued, in order, until the queue is empty. Records whose placement is known
+    /// are appended in one go under one lock (`send` waits meanwhile, and finds the queue empty after),
+    /// so a sender faster than the actor cannot keep the producer on this path. At the first record
+    /// whose placement is unknown it fetches the producer id and partition counts, then goes on.
+    private func takeQueued() async {
+        while true {
+            let (unplaced, failed) = intake.withLock { intake -> (Intake.Queued?, [(Delivery, KafkaClientError)]) in
+                var failed: [(Delivery, KafkaClientError)] = []
+                var taken = 0
+                defer { intake.queued.removeFirst(taken) }
+                for queued in intake.queued {
+                    do throws(KafkaClientError) {
+                        guard let placement = try intake.placement(of: queued.record) else { return (queued, failed) }
+                        _ = intake.append(queued.record, queued.delivery, at: placement)
+                    } catch {
+                        failed.append((queued.delivery, error))
+                    }
+                    taken += 1
+                }
+                intake.taking = false
+                return (nil, failed)
+            }
+            for (delivery, error) in failed { delivery(.failure(error)) }
+            // Pumps for the batches these appends opened or closed (whether or not they asked).
+            requestedPump()
+            guard let unplaced else { break }
+            do {
+                try await learnPlacement(of: unplaced.record.topic)
+                let placement = try intake.withLock { intake throws(KafkaClientError) in try intake.placement(of: unplaced.record) }
+                if placement == nil {
+                    throw KafkaClientError.broker(.unknownTopicOrPartition, unplaced.record.topic)
+                }
+            } catch {
+                // The record at the head of the queue cannot be placed: it fails, the rest go on.
+                intake.withLock { _ = $0.queued.removeFirst() }
+                unplaced.delivery(.failure(error))
             }
         }
         resumeFlushWaitersIfIdle()
     }
 
-    /// The record's partition and its topic's partition count, or nil while the producer id or the
-    /// topic's partition count is unknown (`learnPlacement` fetches them).
-    private func placement(of record: Intake.Handed) throws(KafkaClientError) -> (TopicPartition, Int32)? {
-        guard !idempotent || producerID >= 0, let count = metadata?.partitionCount(of: record.topic) else { return nil }
-        if let chosen = record.partition {
-            guard chosen >= 0 && chosen < count else {
-                throw .broker(.unknownTopicOrPartition, "\(record.topic) has \(count) partitions")
-            }
-            return (TopicPartition(topic: record.topic, partition: chosen), count)
-        }
-        let partition = partitioner.partition(topic: record.topic, key: record.pending.key, partitionCount: count)
-        return (TopicPartition(topic: record.topic, partition: partition), count)
+    /// A `send` opened or closed a batch, or appended during a flush. The request is cleared first, so
+    /// an append after it asks again.
+    private func requestedPump() {
+        intake.withLock { $0.pumpRequested = false }
+        pump()
     }
 
     /// Fetches the producer id (idempotence) and `topic`'s partition count, shared with concurrent lookups.
@@ -246,16 +281,32 @@ public actor KafkaProducer {
             }
         }
         _ = try await partitionCount(of: topic)
+        publishPartitionCounts()
+    }
+
+    /// Lets `send` place records of the topics in the metadata (once the producer id is known).
+    private func publishPartitionCounts() {
+        guard !idempotent || producerID >= 0, let metadata else { return }
+        var counts: [String: Int32] = [:]
+        for topic in metadata.topics.keys {
+            if let count = metadata.partitionCount(of: topic) { counts[topic] = count }
+        }
+        intake.withLock {
+            if $0.partitionCounts != counts {
+                $0.partitionCounts = counts
+                $0.lastSticky = nil
+            }
+        }
     }
 
     /// Sends everything buffered now (ignoring `linger.ms`) and waits until every record is acknowledged or failed.
     public func flush() async {
-        accumulator.flushing = true
+        intake.withLock { $0.accumulator.flushing = true }
         pump()
-        while !isIdle {
+        while !intake.withLock({ $0.isIdle }) {
             await withCheckedContinuation { flushWaiters.append($0) }
         }
-        accumulator.flushing = false
+        intake.withLock { $0.accumulator.flushing = false }
         await reporting?.value
     }
 
@@ -266,12 +317,8 @@ public actor KafkaProducer {
         if ownsClient { await client.close() }
     }
 
-    private var isIdle: Bool {
-        accumulator.isIdle && intake.withLock { $0.records.isEmpty && !$0.taking }
-    }
-
     private func resumeFlushWaitersIfIdle() {
-        guard !flushWaiters.isEmpty, isIdle else { return }
+        guard !flushWaiters.isEmpty, intake.withLock({ $0.isIdle }) else { return }
         let waiters = flushWaiters
         flushWaiters = []
         for waiter in waiters { waiter.resume() }
@@ -327,11 +374,12 @@ public actor KafkaProducer {
     /// more will be ready.
     private func pump() {
         let now = ContinuousClock.now
-        for batch in accumulator.expire(createdBefore: now - configuration.deliveryTimeout) {
+        let cutoff = now - configuration.deliveryTimeout
+        for batch in intake.withLock({ $0.accumulator.expire(createdBefore: cutoff) }) {
             fail(batch, KafkaClientError.requestTimedOut("delivery.timeout.ms expired for \(batch.partition)"))
         }
         while true {
-            var ready = accumulator.drain(now: now, canSend: canSend)
+            var ready = intake.withLock { $0.accumulator.drain(now: now, canSend: canSend) }
             if ready.isEmpty { break }
             // Sealed in place, through the array: a copy of a batch would make sealing copy its buffer.
             for index in ready.indices {
@@ -348,7 +396,7 @@ public actor KafkaProducer {
             var byLeader: [Int32: [Batch]] = [:]
             for batch in ready {
                 guard let leader = metadata?.leader(of: batch.partition) else {
-                    accumulator.retry(batch, notBefore: now)
+                    intake.withLock { $0.accumulator.retry(batch, notBefore: now) }
                     continue
                 }
                 byLeader[leader, default: []].append(batch)
@@ -405,7 +453,7 @@ public actor KafkaProducer {
     }
 
     private func scheduleWakeup() {
-        guard let next = accumulator.nextWakeup(now: .now, canSend: canSend) else { return }
+        guard let next = intake.withLock({ $0.accumulator.nextWakeup(now: .now, canSend: canSend) }) else { return }
         if let scheduled = scheduledWakeup, scheduled <= next, scheduled > .now { return }
         scheduledWakeup = next
         Task {
@@ -440,7 +488,10 @@ public actor KafkaProducer {
     private func metadataRefreshed(_ fresh: ClusterMetadata?) {
         refreshing = false
         lastRefresh = .now
-        if let fresh { metadata = fresh }
+        if let fresh {
+            metadata = fresh
+            publishPartitionCounts()
+        }
         pump()
     }
 
@@ -489,12 +540,12 @@ public actor KafkaProducer {
 
     private func write(_ encoded: EncodedRequest, to leader: Int32) {
         for (batch, error) in encoded.failed {
-            accumulator.completed(batch)
+            intake.withLock { $0.accumulator.completed(batch) }
             fail(batch, error)
         }
         guard !encoded.batches.isEmpty, let connection = connections[leader] else {
             requestsInFlight[leader, default: 1] -= 1
-            for batch in encoded.batches { accumulator.retry(batch, notBefore: .now) }
+            for batch in encoded.batches { intake.withLock { $0.accumulator.retry(batch, notBefore: .now) } }
             return
         }
         let outcome: @Sendable () async -> Result<ProduceResponse?, KafkaClientError>
@@ -541,7 +592,7 @@ public actor KafkaProducer {
             retryOrFail(batches, error)
         case .success(nil):
             for batch in batches {
-                accumulator.completed(batch)
+                intake.withLock { $0.accumulator.completed(batch) }
                 deliver(batch, baseOffset: -1, logAppendTime: -1)
             }
         case .success(let response?):
@@ -554,12 +605,12 @@ public actor KafkaProducer {
                 }
                 let code = KafkaErrorCode(rawValue: partitionResponse.errorCode)
                 if code == .none || code == .duplicateSequenceNumber {
-                    accumulator.completed(batch)
+                    intake.withLock { $0.accumulator.completed(batch) }
                     deliver(batch, baseOffset: code == .none ? partitionResponse.baseOffset : -1,
                             logAppendTime: partitionResponse.logAppendTimeMs)
-                } else if code == .outOfOrderSequenceNumber && accumulator.hasEarlierOutstanding(than: batch) {
+                } else if code == .outOfOrderSequenceNumber && intake.withLock({ $0.accumulator.hasEarlierOutstanding(than: batch) }) {
                     // An earlier batch of the partition failed and will be resent first: this one follows it.
-                    accumulator.retry(batch, notBefore: .now)
+                    intake.withLock { $0.accumulator.retry(batch, notBefore: .now) }
                 } else {
                     let message = partitionResponse.errorMessage.map { ": \($0)" } ?? ""
                     retryOrFail([batch], KafkaClientError.broker(code, "\(batch.partition)\(message)"))
@@ -596,27 +647,27 @@ public actor KafkaProducer {
         return encoded
     }
 
-    /// Queues the batch's delivery reports and recycles its body. The report captures only the
-    /// completions and timestamps, not the records.
+    /// Queues the batch's delivery reports; once they ran, its body and completion array go back to
+    /// the accumulator for a new batch. The report captures only those and the partition.
     private func deliver(_ batch: Batch, baseOffset: Int64, logAppendTime: Int64) {
-        let (partition, completions, timestamps) = (batch.partition, batch.completions, batch.body.timestamps)
-        accumulator.recycle(batch.body)
+        let (partition, completions, body) = (batch.partition, batch.completions, batch.body)
         reports.append {
-            for (index, (timestamp, delivery)) in zip(timestamps, completions).enumerated() {
+            for (index, (timestamp, delivery)) in zip(body.timestamps, completions).enumerated() {
                 delivery(
                     .success(RecordMetadata(
                         topic: partition.topic, partition: partition.partition,
                         offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
                         timestamp: logAppendTime >= 0 ? logAppendTime : timestamp)))
             }
+            self.intake.withLock { $0.accumulator.recycle(body, completions: completions) }
         }
     }
 
     private func fail(_ batch: Batch, _ error: any Error) {
-        let completions = batch.completions
-        accumulator.recycle(batch.body)
+        let (completions, body) = (batch.completions, batch.body)
         reports.append {
             for delivery in completions { delivery(.failure(error)) }
+            self.intake.withLock { $0.accumulator.recycle(body, completions: completions) }
         }
     }
 
@@ -639,9 +690,10 @@ public actor KafkaProducer {
         let retriable = (error as? KafkaClientError)?.isRetriable ?? false
         for batch in batches {
             if retriable && batch.createdAt + configuration.deliveryTimeout > now {
-                accumulator.retry(batch, notBefore: now + configuration.client.backoff(attempt: batch.attempts + 1))
+                let notBefore = now + configuration.client.backoff(attempt: batch.attempts + 1)
+                intake.withLock { $0.accumulator.retry(batch, notBefore: notBefore) }
             } else {
-                accumulator.completed(batch)
+                intake.withLock { $0.accumulator.completed(batch) }
                 fail(batch, error)
             }
         }

@@ -57,8 +57,8 @@ struct RecordAccumulator<Body: BatchBody, Completion> {
     /// those have come back.
     private var resyncing: Set<TopicPartition> = []
     private var drained = 0
-    /// Bodies of finished batches, for new batches to reuse (`recycle`).
-    private var spare: [Body] = []
+    /// Bodies and completion arrays of finished batches, for new batches to reuse (`recycle`).
+    private var spare: [(body: Body, completions: [Completion])] = []
     /// While set, open batches are ready at once (`flush()`, close).
     var flushing = false
 
@@ -79,9 +79,11 @@ struct RecordAccumulator<Body: BatchBody, Completion> {
     /// Adds a record to its partition's open batch. A record larger than `batch.size` gets a batch of
     /// its own.
     @discardableResult
-    mutating func append(_ record: Record, completion: Completion, to partition: TopicPartition, now: ContinuousClock.Instant)
-        -> AppendResult
-    {
+    /// `now` is read only when the record opens a batch (its linger starts then).
+    mutating func append(
+        _ record: Record, completion: Completion, to partition: TopicPartition,
+        now: @autoclosure () -> ContinuousClock.Instant
+    ) -> AppendResult {
         let size = Body.estimatedSize(of: record)
         // The common case, a run of records to one partition: appended in place (optional chaining
         // mutates the stored batch; moving it out and back costs two copies of the struct per record).
@@ -99,12 +101,12 @@ struct RecordAccumulator<Body: BatchBody, Completion> {
         } else if let existing = { settle(); return open.removeValue(forKey: partition) }() {
             batch = existing
         } else {
-            batch = newBatch(for: partition, sizedFor: record, now: now)
+            batch = newBatch(for: partition, sizedFor: record, now: now())
             result.openedBatch = true
         }
         if batch.estimatedBytes + size > batchSize, !batch.completions.isEmpty {
             closed[partition, default: []].append(batch)
-            batch = newBatch(for: partition, sizedFor: record, now: now)
+            batch = newBatch(for: partition, sizedFor: record, now: now())
             result = AppendResult(closedBatch: true, openedBatch: true)
         }
         batch.body.append(record)
@@ -116,25 +118,27 @@ struct RecordAccumulator<Body: BatchBody, Completion> {
 
     /// An empty batch with room for as many records like `record` as `batch.size` holds (at most
     /// 16,384 completions, 1 MiB of body), so filling it does not grow it step by step. Its body reuses
-    /// a recycled one when there is one.
+    /// a recycled one (and its completion array) when there is one.
     private mutating func newBatch(for partition: TopicPartition, sizedFor record: Record, now: ContinuousClock.Instant) -> Batch {
         let size = Body.estimatedSize(of: record)
-        var body: Body
-        if let recycled = spare.popLast() {
-            body = recycled
-            body.reset()
-        } else {
-            body = Body(capacity: min(1 << 20, max(batchSize, size + Self.batchOverhead)))
+        if var recycled = spare.popLast() {
+            recycled.body.reset()
+            recycled.completions.removeAll(keepingCapacity: true)
+            return Batch(partition: partition, body: recycled.body, completions: recycled.completions, createdAt: now)
         }
-        var batch = Batch(partition: partition, body: body, createdAt: now)
+        var batch = Batch(
+            partition: partition, body: Body(capacity: min(1 << 20, max(batchSize, size + Self.batchOverhead))),
+            createdAt: now)
         batch.completions.reserveCapacity(min(16_384, max(1, (batchSize - Self.batchOverhead) / max(1, size))))
         return batch
     }
 
-    /// Keeps the body of a finished batch (delivered or failed for good) for a new batch to reuse: a
-    /// producer's batches are up to `batch.size` bytes, and fresh ones cost page faults. Keeps a few.
-    mutating func recycle(_ body: Body) {
-        if spare.count < Self.spareLimit { spare.append(body) }
+    /// Keeps the body and completion array of a finished batch (delivered or failed for good, its
+    /// reports run) for a new batch to reuse: a producer's batches are up to `batch.size` bytes, and
+    /// fresh ones cost page faults. Keeps a few. Storage still shared with a copy is not reused in place
+    /// (copy on write), so recycling early costs only the reuse.
+    mutating func recycle(_ body: Body, completions: [Completion]) {
+        if spare.count < Self.spareLimit { spare.append((body, completions)) }
     }
 
     /// Enough for the batches of a few partitions being filled while others are in flight.
@@ -260,3 +264,4 @@ struct RecordAccumulator<Body: BatchBody, Completion> {
 }
 
 extension RecordAccumulator.Batch: Sendable where Body: Sendable, Completion: Sendable {}
+extension RecordAccumulator: Sendable where Body: Sendable, Completion: Sendable {}

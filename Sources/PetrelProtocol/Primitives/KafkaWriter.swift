@@ -7,6 +7,18 @@ import NIOCore
 /// Only writes whose value may not fit the encoding throw.
 public struct KafkaWriter: Sendable {
     public var buffer: ByteBuffer
+    /// `records` fields of at least this many bytes are not copied into `buffer`: `writeRecords` writes
+    /// their length prefix and notes them in `detachedRecords`, for a frame written as several buffers
+    /// (a producer's batches). Nil, the default, copies every one.
+    public var detachRecordsOfAtLeast: Int?
+    /// The `records` left out of `buffer`, in order, each with the writer index where its bytes belong.
+    public private(set) var detachedRecords: [DetachedRecords] = []
+
+    /// A `records` field's bytes that belong at `writerIndex` of the writer's buffer.
+    public struct DetachedRecords: Sendable {
+        public var writerIndex: Int
+        public var records: ByteBuffer
+    }
 
     public init(buffer: ByteBuffer = ByteBuffer()) {
         self.buffer = buffer
@@ -74,6 +86,10 @@ public struct KafkaWriter: Sendable {
     /// A `records` field: the readable bytes of `value` with a bytes-style length prefix.
     public mutating func writeRecords(_ value: ByteBuffer, compact: Bool, field: String) throws(KafkaCodecError) {
         try writeLength(value.readableBytes, compact: compact, shortLength: false, field: field)
+        if let threshold = detachRecordsOfAtLeast, value.readableBytes >= threshold {
+            detachedRecords.append(DetachedRecords(writerIndex: buffer.writerIndex, records: value))
+            return
+        }
         var copy = value
         buffer.writeBuffer(&copy)
     }
