@@ -31,11 +31,11 @@ extension URing: WriteRing {}
 /// linked to their fdatasync: the write's completion must be reported on its own, and the shim reports
 /// a linked pair once.
 ///
-/// Direct writes (`writeDirectly`): when the thread has no write queued or in flight, a small write is
-/// done on the caller's thread instead, and its fdatasync (if it asked for one) is queued as a pure
-/// flush. At low load a queued write costs four thread wake-ups (this thread, an io-wq worker, this
-/// thread again, the caller's event loop), more than the write itself; under load writes keep going
-/// through the ring in rounds. A pure flush queued while an fdatasync is in flight wakes nobody: the
+/// Direct writes (`writeDirectly`): when the thread has no write queued or in flight and direct writes
+/// stay under 256 MB/s, a small write is done on the caller's thread instead, and its fdatasync
+/// (if it asked for one) is queued as a pure flush. At low load a queued write costs four thread
+/// wake-ups (this thread, an io-wq worker, this thread again, the caller's event loop), more than the
+/// write itself; under load writes keep going through the ring in rounds. A pure flush queued while an fdatasync is in flight wakes nobody: the
 /// thread takes the queue when that fdatasync completes.
 final class LogWriter: Sendable {
     struct Request: Sendable {
@@ -79,8 +79,11 @@ final class LogWriter: Sendable {
             return true
         }
 
-        /// A direct write is ordered correctly and worth doing now: the thread waits with no write in
-        /// flight or queued.
+        /// Bytes written directly since `directWindowStart` (CLOCK_MONOTONIC nanoseconds).
+        var directWindowStart: UInt64 = 0
+        var directWindowBytes = 0
+
+        /// A direct write is ordered correctly: the thread waits with no write in flight or queued.
         var acceptsDirectWrites: Bool { noWritesInFlight && !stopping && requests.allSatisfy { $0.buffers.isEmpty } }
     }
 
@@ -88,6 +91,10 @@ final class LogWriter: Sendable {
     static let maxRoundsInFlight = 4
     /// Largest write `writeDirectly` does on the caller's thread; larger ones are worth the hand-off.
     static let directWriteBytesMax = 64 * 1024
+    /// Direct writes take at most this many bytes per millisecond (256 MB/s): beyond that the copy into
+    /// the page cache is worth running on another core (io-wq) while the appender goes on. Without the
+    /// cap an appender that writes back to back never sees the thread busy and copies everything itself.
+    static let directWriteBytesPerMillisecond = 256 * 1024
 
     let engine: IOEngine
     /// `writeDirectly` may write on the caller's thread (off for test rings that script every completion).
@@ -156,15 +163,22 @@ final class LogWriter: Sendable {
     }
 
     /// Writes `request` on the calling thread when the I/O thread accepts direct writes (see the type's
-    /// comment) and the write is at most `directWriteBytesMax` bytes; returns its outcome (`.written` or
+    /// comment), `directWriteBytesPerMillisecond` is not used up, and the write is at most
+    /// `directWriteBytesMax` bytes; returns its outcome (`.written` or
     /// `.failed`), which the caller reports itself, and with `sync` queues its fdatasync as a pure flush
     /// (reported through `report` as usual). Returns nil when the request must be enqueued instead. The
     /// write happens under the queue lock, so every request enqueued after it is ordered after it.
     func writeDirectly(_ request: Request) -> Progress? {
         let size = request.buffers.reduce(0) { $0 + $1.readableBytes }
         guard directWrites, size > 0, size <= Self.directWriteBytesMax else { return nil }
+        let now = monotonicNanoseconds()
         let (outcome, wakeThread) = queue.withLock { queue -> (Progress?, Bool) in
             guard queue.acceptsDirectWrites else { return (nil, false) }
+            if now >= queue.directWindowStart + 1_000_000 {
+                queue.directWindowStart = now
+                queue.directWindowBytes = 0
+            }
+            guard queue.directWindowBytes + size <= Self.directWriteBytesPerMillisecond else { return (nil, false) }
             do throws(IOErrno) {
                 var position = request.position
                 for buffer in request.buffers {
@@ -174,6 +188,7 @@ final class LogWriter: Sendable {
             } catch {
                 return (.failed(error), false)
             }
+            queue.directWindowBytes += size
             guard request.sync else { return (.written, false) }
             let flush = Request(file: request.file, position: 0, buffers: [], sync: true, report: request.report)
             return (.written, queue.append([flush]))
@@ -463,4 +478,11 @@ public struct IOStatistics: Sendable, Hashable {
     public var fdatasyncs = 0
     /// Writes done on the appender's thread while the I/O thread had none in flight (`writeDirectly`).
     public var directWrites = 0
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+private func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
