@@ -60,6 +60,33 @@ import Testing
         #expect(try readBackBaseOffsets() == [0])
     }
 
+    /// An append of more batches than one pwritev takes buffers (two per batch, 1,024 per call) is
+    /// written directly in several calls, byte for byte and in order.
+    @Test func appendOfManyBatchesIsWrittenDirectlyInOrder() async throws {
+        defer { fixture.finish() }
+        try await untilDirectWritesAccepted()
+        var append = ByteBuffer()
+        for index in 0..<600 {
+            var one = BatchFactory.batch(records: 1, payload: [UInt8(index % 251)])
+            append.writeBuffer(&one)
+        }
+        #expect(append.readableBytes <= LogWriter.directWriteBytesMax)
+        let pending = try fixture.log.submitAppendAsLeader(append, leaderEpoch: 0, now: 1_000, durable: false)
+        #expect(try await pending.result().lastOffset == 599)
+        #expect(fixture.writer.statistics.directWrites == 1)
+        let stored = try fixture.log.readBuffer(from: 0, maxBytes: 1 << 20, minOneBatch: true)
+        let headers = try BatchFactory.headers(in: stored)
+        #expect(headers.map(\.baseOffset) == (0..<600).map(Int64.init))
+        // Past each batch's patched prefix, the stored bytes are the appended ones.
+        let prefix = RecordBatchHeader.Field.magic
+        var position = 0
+        for header in headers {
+            #expect(stored.getBytes(at: position + prefix, length: header.totalSize - prefix)
+                == append.getBytes(at: position + prefix, length: header.totalSize - prefix))
+            position += header.totalSize
+        }
+    }
+
     /// A write above `directWriteBytesMax` goes through the ring, and while it is in flight small appends
     /// (plain and durable) queue behind it; all complete in offset order.
     @Test func writesQueueBehindARingWriteInFlight() async throws {

@@ -51,8 +51,39 @@ public final class SegmentFileHandle: Sendable {
         return buffer
     }
 
+    /// Writes `buffers` back to back from `position` on the calling thread, with one pwritev per
+    /// 1,024 buffers (Linux's IOV_MAX) (an append's header pieces and record slices in one system call): appends
+    /// written while the I/O thread is idle. The array keeps the buffers' storage alive meanwhile.
+    func write(_ buffers: [ByteBuffer], at position: Int64) throws(IOErrno) {
+        var next = 0
+        var offset = position
+        while next < buffers.count {
+            let chunk = buffers[next..<min(buffers.count, next + 1024)]
+            var iovecs: [iovec] = []
+            iovecs.reserveCapacity(chunk.count)
+            for buffer in chunk {
+                buffer.withUnsafeReadableBytesWithStorageManagement { bytes, _ in
+                    iovecs.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
+                }
+            }
+            var written = pwritev(fd, iovecs, Int32(iovecs.count), off_t(offset))
+            while written < 0 && errno == EINTR { written = pwritev(fd, iovecs, Int32(iovecs.count), off_t(offset)) }
+            if written < 0 { throw IOErrno(errno) }
+            // A short write (rare on a regular file) finishes buffer by buffer where it stopped.
+            for buffer in chunk {
+                let size = buffer.readableBytes
+                if written < size, let rest = buffer.getSlice(at: buffer.readerIndex + written, length: size - written) {
+                    try write(rest, at: offset + Int64(written))
+                }
+                written = max(0, written - size)
+                offset += Int64(size)
+            }
+            next += chunk.count
+        }
+    }
+
     /// Writes all of `bytes` at `position` on the calling thread (short writes and EINTR continue
-    /// where they stopped): the cleaner's output, and appends written while the I/O thread is idle.
+    /// where they stopped): the cleaner's output.
     func write(_ bytes: ByteBuffer, at position: Int64) throws(IOErrno) {
         var done = 0
         while done < bytes.readableBytes {

@@ -180,11 +180,7 @@ final class LogWriter: Sendable {
             }
             guard queue.directWindowBytes + size <= Self.directWriteBytesPerMillisecond else { return (nil, false) }
             do throws(IOErrno) {
-                var position = request.position
-                for buffer in request.buffers {
-                    try request.file.write(buffer, at: position)
-                    position += Int64(buffer.readableBytes)
-                }
+                try request.file.write(request.buffers, at: request.position)
             } catch {
                 return (.failed(error), false)
             }

@@ -38,4 +38,18 @@ public struct LogReadResult: Sendable {
     public var logStartOffset: Int64
     public var logEndOffset: Int64
     public var byteCount: Int { slices.reduce(0) { $0 + $1.length } }
+
+    /// The slices' bytes, copied into one buffer (pread outside the log's lock).
+    public func bytes() throws(LogError) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for slice in slices {
+            var part = try slice.file.read(at: slice.position, count: slice.length)
+            guard part.readableBytes == slice.length else {
+                throw LogError(.storage, "short read of \(slice.file.path) at \(slice.position)")
+            }
+            if slices.count == 1 { return part }
+            buffer.writeBuffer(&part)
+        }
+        return buffer
+    }
 }

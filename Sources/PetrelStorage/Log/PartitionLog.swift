@@ -747,16 +747,7 @@ public final class PartitionLog: Sendable {
     /// Like `read`, but copies the bytes into a buffer: for internal readers (replication tests,
     /// coordinators loading their state, tools).
     public func readBuffer(from offset: Int64, maxBytes: Int, maxOffset: Int64? = nil, minOneBatch: Bool) throws(LogError) -> ByteBuffer {
-        let result = try read(from: offset, maxBytes: maxBytes, maxOffset: maxOffset, minOneBatch: minOneBatch)
-        var buffer = ByteBuffer()
-        for slice in result.slices {
-            var part = try slice.file.read(at: slice.position, count: slice.length)
-            guard part.readableBytes == slice.length else {
-                throw LogError(.storage, "short read of \(slice.file.path) at \(slice.position)")
-            }
-            buffer.writeBuffer(&part)
-        }
-        return buffer
+        try read(from: offset, maxBytes: maxBytes, maxOffset: maxOffset, minOneBatch: minOneBatch).bytes()
     }
 
     // MARK: ListOffsets

@@ -61,8 +61,15 @@ final class AppendCompletion: Sendable {
         for waiter in waiters { waiter.resume(returning: result) }
     }
 
+    /// The result; returns without suspending when it is already set (a direct write completes its
+    /// append before the handler awaits it, and a suspension costs a hop through the executor).
     func value() async -> Result<AppendInfo, LogError> {
-        await withCheckedContinuation { continuation in
+        let done = slot.withLock { slot -> Result<AppendInfo, LogError>? in
+            if case .done(let result) = slot { return result }
+            return nil
+        }
+        if let done { return done }
+        return await withCheckedContinuation { continuation in
             let ready = slot.withLock { slot -> Result<AppendInfo, LogError>? in
                 switch slot {
                 case .done(let result):
