@@ -6,6 +6,9 @@ let strict: [SwiftSetting] = [
     .treatAllWarnings(as: .error),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // Release builds skip the runtime exclusivity checks (debug and test builds keep them): on the request
+    // path they were a swift_beginAccess per ByteBuffer integer read, about 2.5% of the broker's CPU.
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")

@@ -162,8 +162,7 @@ struct FetchHandler: FileRegionApiHandler {
                 if let slice = result.slices.first, result.slices.count == 1, slice.length >= Self.copyBelowBytes {
                     data.records = splice.placeholder(for: slice)
                 } else if result.byteCount > 0 {
-                    data.records = try partition.log.readBuffer(
-                        from: target.position.fetchOffset, maxBytes: result.byteCount, maxOffset: limit, minOneBatch: true)
+                    data.records = try result.bytes()
                 } else {
                     data.records = ByteBuffer()
                 }

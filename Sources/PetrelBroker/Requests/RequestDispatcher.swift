@@ -12,6 +12,8 @@ import PetrelProtocol
 struct RequestDispatcher: RequestProcessor {
     private let handlers: [ApiKey: AnyApiHandler]
     private let logger: Logger
+    /// Initial capacity of a response buffer.
+    static let responseBytesHint = 1024
 
     init(handlers: [AnyApiHandler], logger: Logger) {
         var byKey: [ApiKey: AnyApiHandler] = [:]
@@ -83,7 +85,8 @@ struct RequestDispatcher: RequestProcessor {
         guard let headerVersion = responseHeaderVersion(apiKey: apiKey, apiVersion: version) else {
             throw UnreadableRequest(description: "no response header version for \(apiKey) v\(version)")
         }
-        var writer = KafkaWriter()
+        // Room for most responses up front: growing from empty reallocates several times per response.
+        var writer = KafkaWriter(buffer: ByteBufferAllocator().buffer(capacity: Self.responseBytesHint))
         writer.writeInt32(0)  // size, patched below
         var header = ResponseHeader()
         header.correlationID = context.header.correlationID

@@ -93,7 +93,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             order = (previousProduceQueued, OneTimeGate())
             previousProduceQueued = order?.queued
         }
-        Task(executorPreference: executor) { [order] in
+        // Started on this thread: a request that never suspends (most of them) is answered before
+        // channelRead returns, without a hop through the executor; after a suspension it resumes on
+        // the connection's event loop.
+        Task.immediate(executorPreference: executor) { [order] in
             await order?.previous?.wait()
             defer { order?.queued.open() }
             do {
