@@ -43,15 +43,21 @@ import PetrelStorage
         if arguments.count == 3 && arguments[0] == "--append-unflushed", let bytes = Int(arguments[2]) {
             return try await appendUnflushedChild(directory: arguments[1], bytes: bytes)
         }
+        let usage = "usage: StorageBench [--case \(caseNames.joined(separator: "|"))[,...]] [directory]"
         var selected = caseNames
         if arguments.first == "--case" {
             let names = arguments.count >= 2 ? arguments[1].split(separator: ",").map(String.init) : []
             guard !names.isEmpty, names.allSatisfy(caseNames.contains) else {
-                print("usage: StorageBench [--case \(caseNames.joined(separator: "|"))[,...]] [directory]")
+                print(usage)
                 exit(2)
             }
             selected = caseNames.filter(names.contains)
             arguments.removeFirst(2)
+        }
+        // The directory is handed to shell commands: an option (`--help`) is not one.
+        guard arguments.count <= 1, arguments.first?.hasPrefix("-") != true else {
+            print(usage)
+            exit(2)
         }
         let root = arguments.first ?? makeTemporaryDirectory()
         let keepRoot = !arguments.isEmpty
