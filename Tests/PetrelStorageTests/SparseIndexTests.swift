@@ -19,7 +19,6 @@ import Testing
         let index = try OffsetIndex(path: path, baseOffset: 1000, maxBytes: 4096)
         for entry in written { index.append(entry) }
         try index.file.trim()
-        index.file.flush()
 
         let expected = written.flatMap { Self.bigEndian(Int32($0.offset - 1000)) + Self.bigEndian(Int32($0.position)) }
         #expect(readWholeFile(path) == expected)
@@ -44,7 +43,6 @@ import Testing
         index.maybeAppend(timestamp: 1_700_000_000_000, offset: 61)  // equal: not a new maximum
         index.maybeAppend(timestamp: 1_700_000_000_500, offset: 70)
         try index.file.trim()
-        index.file.flush()
 
         let written = [
             TimestampOffset(timestamp: 1_700_000_000_000, offset: 52),
@@ -70,7 +68,6 @@ import Testing
         #expect(index.isFull)
         index.truncate(from: 70)
         #expect(index.lastEntry == OffsetPosition(offset: 60, position: 600))
-        index.file.flush()
         // The preallocated file keeps its size; the dropped entries are zeros, which a reopen ignores.
         #expect(readWholeFile(path)?.suffix(32) == [UInt8](repeating: 0, count: 32))
         let reopened = try OffsetIndex(path: path, baseOffset: 0, maxBytes: 80)

@@ -204,9 +204,9 @@ final class LogSegment {
         isOpenForAppends = true
     }
 
-    func flushIndexes() {
-        offsetIndex.file.flush()
-        timeIndex.file.flush()
+    /// Both index files, opened for an fdatasync through the ring.
+    func indexFilesForSync() throws(LogError) -> [SegmentFileHandle] {
+        [try offsetIndex.file.openForSync(), try timeIndex.file.openForSync()]
     }
 
     /// Unlinks the three files. The `.log` fd stays open until the last `SegmentFileHandle` reference
