@@ -8,15 +8,13 @@
 typealias OffsetIndex = SparseIndex<OffsetPosition>
 
 /// An offset index entry (Kafka's `OffsetPosition`).
-struct OffsetPosition: IndexEntry, Equatable {
-    static let size = 8
+struct OffsetPosition: Equatable {
     var offset: Int64
     var position: Int64
+}
 
-    init(offset: Int64, position: Int64) {
-        self.offset = offset
-        self.position = position
-    }
+extension OffsetPosition: IndexEntry {
+    static let size = 8
 
     init(loading bytes: UnsafeRawBufferPointer, baseOffset: Int64) {
         offset = baseOffset + Int64(bytes.loadBigEndian(at: 0, as: Int32.self))

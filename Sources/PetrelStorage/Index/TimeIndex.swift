@@ -8,15 +8,13 @@
 typealias TimeIndex = SparseIndex<TimestampOffset>
 
 /// A time index entry (Kafka's `TimestampOffset`).
-struct TimestampOffset: IndexEntry, Equatable {
-    static let size = 12
+struct TimestampOffset: Equatable {
     var timestamp: Int64
     var offset: Int64
+}
 
-    init(timestamp: Int64, offset: Int64) {
-        self.timestamp = timestamp
-        self.offset = offset
-    }
+extension TimestampOffset: IndexEntry {
+    static let size = 12
 
     init(loading bytes: UnsafeRawBufferPointer, baseOffset: Int64) {
         timestamp = bytes.loadBigEndian(at: 0, as: Int64.self)
