@@ -10,26 +10,11 @@ struct AlterConfigsHandler: ApiHandler {
 
     func handle(_ request: AlterConfigsRequest, context: RequestContext) async -> AlterConfigsResponse? {
         var response = AlterConfigsResponse()
-        for resource in request.resources {
-            var result = AlterConfigsResponse.AlterConfigsResourceResponse()
-            result.resourceType = resource.resourceType
-            result.resourceName = resource.resourceName
-            result.errorMessage = nil
-            do throws(EntityError) {
-                if let error = services.alterableTopic(type: resource.resourceType, name: resource.resourceName) {
-                    throw error
-                }
-                var overrides: [String: String] = [:]
-                for config in resource.configs {
-                    overrides[config.name] = config.value
-                }
-                try await services.replaceTopicConfigs(
-                    resource.resourceName, with: overrides, validateOnly: request.validateOnly)
-            } catch {
-                result.errorCode = error.code.rawValue
-                result.errorMessage = error.message
-            }
-            response.responses.append(result)
+        response.responses = await services.alterTopicConfigs(request.resources, validateOnly: request.validateOnly) {
+            resource, _ in
+            var overrides: [String: String] = [:]  // keys not given return to their defaults
+            for config in resource.configs { overrides[config.name] = config.value }
+            return overrides
         }
         return response
     }

@@ -17,27 +17,11 @@ struct IncrementalAlterConfigsHandler: ApiHandler {
 
     func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
         var response = IncrementalAlterConfigsResponse()
-        for resource in request.resources {
-            var result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse()
-            result.resourceType = resource.resourceType
-            result.resourceName = resource.resourceName
-            result.errorMessage = nil
-            do throws(EntityError) {
-                if let error = services.alterableTopic(type: resource.resourceType, name: resource.resourceName) {
-                    throw error
-                }
-                let image = services.metadata.image
-                var overrides = image.configs(of: ConfigResource(type: .topic, name: resource.resourceName))
-                for config in resource.configs {
-                    try apply(config, to: &overrides)
-                }
-                try await services.replaceTopicConfigs(
-                    resource.resourceName, with: overrides, validateOnly: request.validateOnly)
-            } catch {
-                result.errorCode = error.code.rawValue
-                result.errorMessage = error.message
-            }
-            response.responses.append(result)
+        response.responses = await services.alterTopicConfigs(request.resources, validateOnly: request.validateOnly) {
+            resource, current throws(EntityError) in
+            var overrides = current
+            for config in resource.configs { try apply(config, to: &overrides) }
+            return overrides
         }
         return response
     }

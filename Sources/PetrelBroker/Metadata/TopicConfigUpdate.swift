@@ -3,8 +3,8 @@ import PetrelProtocol
 
 extension BrokerServices {
     /// Replaces the overrides of topic `name` with `overrides` (validated first), committing one
-    /// ConfigRecord per changed key; shared by AlterConfigs and IncrementalAlterConfigs.
-    func replaceTopicConfigs(
+    /// ConfigRecord per changed key.
+    private func replaceTopicConfigs(
         _ name: String, with overrides: [String: String], validateOnly: Bool
     ) async throws(EntityError) {
         try validateTopicConfigs(overrides)
@@ -23,8 +23,35 @@ extension BrokerServices {
         }
     }
 
+    /// The resources of AlterConfigs or IncrementalAlterConfigs, one result each: checks a resource
+    /// names an existing topic, builds its new full set of overrides with `overrides` (given the resource
+    /// and the topic's current overrides) and stores it. The two handlers differ only in `overrides`.
+    func alterTopicConfigs<Resource: AlterConfigsRequestResource, Result: AlterConfigsResponseResource>(
+        _ resources: [Resource], validateOnly: Bool,
+        overrides: (Resource, _ current: [String: String]) throws(EntityError) -> [String: String]
+    ) async -> [Result] {
+        var results: [Result] = []
+        for resource in resources {
+            var result = Result()
+            result.resourceType = resource.resourceType
+            result.resourceName = resource.resourceName
+            result.errorMessage = nil
+            do throws(EntityError) {
+                if let error = alterableTopic(type: resource.resourceType, name: resource.resourceName) { throw error }
+                let current = metadata.image.configs(of: ConfigResource(type: .topic, name: resource.resourceName))
+                try await replaceTopicConfigs(
+                    resource.resourceName, with: overrides(resource, current), validateOnly: validateOnly)
+            } catch {
+                result.errorCode = error.code.rawValue
+                result.errorMessage = error.message
+            }
+            results.append(result)
+        }
+        return results
+    }
+
     /// The error for a config resource this broker cannot alter, or nil for an existing topic.
-    func alterableTopic(type: Int8, name: String) -> EntityError? {
+    private func alterableTopic(type: Int8, name: String) -> EntityError? {
         switch ConfigResource.ResourceType(rawValue: type) {
         case .topic:
             metadata.image.topics[name] == nil
@@ -37,3 +64,24 @@ extension BrokerServices {
         }
     }
 }
+
+/// A resource of either AlterConfigs request (the generated types share these fields).
+protocol AlterConfigsRequestResource {
+    var resourceType: Int8 { get }
+    var resourceName: String { get }
+}
+
+extension AlterConfigsRequest.AlterConfigsResource: AlterConfigsRequestResource {}
+extension IncrementalAlterConfigsRequest.AlterConfigsResource: AlterConfigsRequestResource {}
+
+/// A resource's result in either AlterConfigs response.
+protocol AlterConfigsResponseResource {
+    init()
+    var resourceType: Int8 { get set }
+    var resourceName: String { get set }
+    var errorCode: Int16 { get set }
+    var errorMessage: String? { get set }
+}
+
+extension AlterConfigsResponse.AlterConfigsResourceResponse: AlterConfigsResponseResource {}
+extension IncrementalAlterConfigsResponse.AlterConfigsResourceResponse: AlterConfigsResponseResource {}

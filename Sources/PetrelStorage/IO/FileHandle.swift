@@ -163,25 +163,29 @@ enum FileSystem {
 
     /// Replaces `path` atomically: write a temp file, fdatasync, rename, sync the directory.
     static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(LogError) {
+        try writeTemporary(path, bytes).sync()
+        try commitTemporary(path)
+    }
+
+    /// The first half of `writeAtomically`, for a caller that fdatasyncs through the ring: writes
+    /// `<path>.tmp` and returns it open, not yet synced.
+    static func writeTemporary(_ path: String, _ bytes: [UInt8]) throws(LogError) -> SegmentFileHandle {
         let temp = path + ".tmp"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LogError(.storage, "open \(temp): \(IOErrno(errno))") }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let error = IOErrno(errno)
-                close(fd)
-                throw LogError(.storage, "write \(temp): \(error)")
-            }
-            written += n
+        let file = SegmentFileHandle(fd: fd, path: temp)
+        do throws(IOErrno) {
+            try file.write(ByteBuffer(bytes: bytes), at: 0)
+        } catch {
+            throw LogError(.storage, "write \(temp): \(error)")
         }
-        let synced = fdatasync(fd) == 0
-        let syncError = IOErrno(errno)
-        close(fd)
-        guard synced else { throw LogError(.storage, "fdatasync \(temp): \(syncError)") }
-        try rename(temp, path)
+        return file
+    }
+
+    /// The second half of `writeAtomically`, once `<path>.tmp` is fdatasync'ed: renames it over `path`
+    /// and syncs the directory.
+    static func commitTemporary(_ path: String) throws(LogError) {
+        try rename(path + ".tmp", path)
         if let slash = path.lastIndex(of: "/") { syncDirectory(String(path[..<slash])) }
     }
 

@@ -7,7 +7,8 @@ import Glibc
 /// dropped on open; `OffsetIndex`/`TimeIndex` then check ordering and the segment rebuilds on doubt.
 ///
 /// No descriptor stays open: the mapping outlives it, and the file is reopened by path only to resize
-/// or fdatasync it. With 10,000 partitions this keeps the broker at one fd per segment (its `.log`).
+/// it or to hand it to an fdatasync. With 10,000 partitions this keeps the broker at one fd per segment
+/// (its `.log`).
 final class MappedIndexFile {
     private(set) var path: String
     let entrySize: Int
@@ -123,10 +124,10 @@ final class MappedIndexFile {
         entries = used
     }
 
-    func flush() {
-        if let base, mappedBytes > 0 { msync(base, mappedBytes, MS_SYNC) }
-        // The size set by the last resize is metadata that msync does not cover.
-        _ = try? withDescriptor { fd throws(LogError) in fdatasync(fd) }
+    /// Opens the file for an fdatasync through the ring. On Linux that writes back the pages dirtied
+    /// through the mapping (msync(MS_SYNC) is the same call) and the size set by the last resize.
+    func openForSync() throws(LogError) -> SegmentFileHandle {
+        try SegmentFileHandle.open(path, create: false)
     }
 
     func deleteFile() {

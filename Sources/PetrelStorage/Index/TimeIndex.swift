@@ -5,69 +5,47 @@
 /// Each entry records the largest batch `maxTimestamp` seen so far in the segment and the last offset
 /// of the batch that carried it; entries are added only when that maximum grows, so timestamps are
 /// strictly increasing and a binary search answers "where do timestamps >= t start".
-final class TimeIndex {
-    static let entrySize = 12
-    let baseOffset: Int64
-    let file: MappedIndexFile
+typealias TimeIndex = SparseIndex<TimestampOffset>
 
-    init(path: String, baseOffset: Int64, maxBytes: Int) throws(LogError) {
-        self.baseOffset = baseOffset
-        file = try MappedIndexFile(path: path, entrySize: Self.entrySize, maxBytes: maxBytes)
+/// A time index entry (Kafka's `TimestampOffset`).
+struct TimestampOffset: Equatable {
+    var timestamp: Int64
+    var offset: Int64
+}
+
+extension TimestampOffset: IndexEntry {
+    static let size = 12
+
+    init(loading bytes: UnsafeRawBufferPointer, baseOffset: Int64) {
+        timestamp = bytes.loadBigEndian(at: 0, as: Int64.self)
+        offset = baseOffset + Int64(bytes.loadBigEndian(at: 8, as: Int32.self))
     }
 
-    var entries: Int { file.entries }
-    var isFull: Bool { file.isFull }
-
-    func entry(_ index: Int) -> (timestamp: Int64, offset: Int64) {
-        let bytes = file.entry(index)
-        return (bytes.loadBigEndian(at: 0, as: Int64.self), baseOffset + Int64(bytes.loadBigEndian(at: 8, as: Int32.self)))
+    func store(into bytes: UnsafeMutableRawBufferPointer, baseOffset: Int64) {
+        bytes.storeBigEndian(timestamp, at: 0)
+        bytes.storeBigEndian(Int32(truncatingIfNeeded: offset - baseOffset), at: 8)
     }
 
-    var lastEntry: (timestamp: Int64, offset: Int64)? { entries > 0 ? entry(entries - 1) : nil }
+    /// Within the segment's offsets, timestamps strictly increasing, offsets non-decreasing (the entry
+    /// stores no position, so `segmentSize` does not apply).
+    func isValid(after previous: TimestampOffset?, baseOffset: Int64, segmentSize: Int64) -> Bool {
+        guard offset >= baseOffset else { return false }
+        guard let previous else { return true }
+        return timestamp > previous.timestamp && offset >= previous.offset
+    }
+}
 
+extension SparseIndex where Entry == TimestampOffset {
     /// Appends when `timestamp` is larger than the last entry's (the index tracks a running maximum).
     func maybeAppend(timestamp: Int64, offset: Int64) {
         if let last = lastEntry, timestamp <= last.timestamp { return }
-        file.append { target in
-            target.storeBigEndian(timestamp, at: 0)
-            target.storeBigEndian(Int32(truncatingIfNeeded: offset - baseOffset), at: 8)
-        }
+        append(TimestampOffset(timestamp: timestamp, offset: offset))
     }
 
     /// The greatest entry with timestamp < `timestamp`: every batch up to its offset is older than the
     /// target, so a scan for the first batch with maxTimestamp >= target may start at that offset.
     /// nil: scan from the segment start.
     func lookupBefore(_ timestamp: Int64) -> Int64? {
-        var low = 0
-        var high = entries - 1
-        var found: Int64? = nil
-        while low <= high {
-            let mid = (low + high) / 2
-            let candidate = entry(mid)
-            if candidate.timestamp < timestamp {
-                found = candidate.offset
-                low = mid + 1
-            } else {
-                high = mid - 1
-            }
-        }
-        return found
-    }
-
-    func truncate(from offset: Int64) {
-        var keep = entries
-        while keep > 0 && entry(keep - 1).offset >= offset { keep -= 1 }
-        file.truncate(toEntries: keep)
-    }
-
-    func isSane() -> Bool {
-        var previous: (timestamp: Int64, offset: Int64)? = nil
-        for index in 0..<entries {
-            let current = entry(index)
-            if current.offset < baseOffset { return false }
-            if let previous, current.timestamp <= previous.timestamp || current.offset < previous.offset { return false }
-            previous = current
-        }
-        return true
+        lastEntry { $0.timestamp < timestamp }?.offset
     }
 }

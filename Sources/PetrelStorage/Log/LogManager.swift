@@ -162,10 +162,7 @@ public final class LogManager: Sendable {
     /// Clean shutdown: flushes and closes every log, writes checkpoints, then `.kafka_cleanshutdown` in
     /// every online log dir, and stops the I/O thread.
     public func shutdown() async throws(LogError) {
-        var firstError: LogError?
-        for log in allLogs {
-            do throws(LogError) { try await log.close() } catch { firstError = firstError ?? error }
-        }
+        var firstError = await Self.close(allLogs)
         do throws(LogError) { try checkpoint() } catch { firstError = firstError ?? error }
         if firstError == nil {
             for directory in logDirectories where !directory.isOffline {
@@ -174,6 +171,33 @@ public final class LogManager: Sendable {
         }
         writer.shutdown()
         if let firstError { throw firstError }
+    }
+
+    /// Logs closed at once by `shutdown()`. One at a time, each close waited for its own fdatasyncs (data,
+    /// indexes, snapshot): 24 s for 10,000 partitions. Together their syncs share the ring's rounds and
+    /// run in parallel in the kernel; the bound caps the index and snapshot descriptors opened for them.
+    static let closeConcurrency = 64
+
+    /// Closes every log, `closeConcurrency` at a time; returns the first error (the others still close).
+    private static func close(_ logs: [PartitionLog]) async -> LogError? {
+        await withTaskGroup(of: LogError?.self) { group in
+            var firstError: LogError?
+            var remaining = logs.makeIterator()
+            func closeNext() -> Bool {
+                guard let log = remaining.next() else { return false }
+                group.addTask {
+                    do throws(LogError) { try await log.close() } catch { return error }
+                    return nil
+                }
+                return true
+            }
+            for _ in 0..<closeConcurrency where !closeNext() { break }
+            while let error = await group.next() {
+                firstError = firstError ?? error
+                _ = closeNext()
+            }
+            return firstError
+        }
     }
 
     /// Test hook standing in for a crash: stops the I/O thread without flushing, checkpointing or writing

@@ -656,11 +656,11 @@ public final class PartitionLog: Sendable {
         wakeups.run()
     }
 
-    /// Flushes everything written so far (all segments above the recovery point) and waits for it.
+    /// Flushes everything written so far (all segments above the recovery point, every index) and waits
+    /// for it.
     public func flush() async throws(LogError) {
-        state.withLock { state in
-            for segment in state.segments { segment.flushIndexes() }
-            requestFlush(&state, files: filesAboveRecoveryPoint(state), coversOffset: state.nextOffset)
+        try state.withLock { state throws(LogError) in
+            requestFlush(&state, files: try filesToFlush(state), coversOffset: state.nextOffset)
         }
         await waitUntilIdle()
         if let failure = state.withLock({ $0.failure }) { throw failure }
@@ -671,6 +671,14 @@ public final class PartitionLog: Sendable {
         state.segments.indices.filter { index in
             index + 1 == state.segments.count || state.segments[index + 1].baseOffset > state.recoveryPoint
         }.map { state.segments[$0].file }
+    }
+
+    /// What `flush()` syncs: the segments above the recovery point and the indexes of every segment (a
+    /// rolled segment's indexes are trimmed but not synced at the roll).
+    private func filesToFlush(_ state: State) throws(LogError) -> [SegmentFileHandle] {
+        var files = filesAboveRecoveryPoint(state)
+        for segment in state.segments { files += try segment.indexFilesForSync() }
+        return files
     }
 
     /// Applies `flush.messages` / `flush.ms`: flushes when enough records or time have accumulated.
@@ -961,17 +969,23 @@ public final class PartitionLog: Sendable {
 
     // MARK: shutdown
 
-    /// Clean close: waits for writes, fsyncs data and indexes, writes a producer snapshot at the log end
-    /// offset and trims the active indexes. The log is unusable afterwards.
+    /// Clean close: refuses appends, waits for writes in flight, trims the active indexes, writes a
+    /// producer snapshot at the log end offset, then syncs data, indexes and snapshot in one flush through
+    /// the ring (logs closed together share its rounds) before renaming the snapshot into place. The
+    /// log is unusable afterwards.
     func close() async throws(LogError) {
-        try await flush()
-        try state.withLock { state throws(LogError) in
-            try state.active.closeForAppends()
-            try FileSystem.writeAtomically(
-                directory + "/" + ProducerStateManager.snapshotName(state.logEndOffset), state.producers.snapshotBytes())
-            state.recoveryPoint = state.logEndOffset
-            state.isDeleted = true
+        markDeleted()
+        await waitUntilIdle()
+        let snapshotPath = try state.withLock { state throws(LogError) -> String in
+            try state.active.closeForAppends()  // before the sync, so it covers the trimmed sizes
+            let path = directory + "/" + ProducerStateManager.snapshotName(state.logEndOffset)
+            let snapshot = try FileSystem.writeTemporary(path, state.producers.snapshotBytes())
+            requestFlush(&state, files: try filesToFlush(state) + [snapshot], coversOffset: state.nextOffset)
+            return path
         }
+        await waitUntilIdle()
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+        try FileSystem.commitTemporary(snapshotPath)
         pruneSnapshots(keepingAtOrBelow: Int64.max, keepNewest: 2)
     }
 

@@ -63,7 +63,7 @@ final class LogSegment {
             offsetOfMaxTimestamp = header.lastOffset
         }
         if bytesSinceLastIndexEntry > intervalBytes && !isIndexFull {
-            offsetIndex.append(offset: header.lastOffset, position: position)
+            offsetIndex.append(OffsetPosition(offset: header.lastOffset, position: position))
             timeIndex.maybeAppend(timestamp: maxTimestamp, offset: offsetOfMaxTimestamp)
             bytesSinceLastIndexEntry = 0
         }
@@ -134,7 +134,7 @@ final class LogSegment {
     /// a header scan of the tail; returns the next offset (nil when empty). Indexes that fail their
     /// sanity check are rebuilt by a full `recover`.
     func load(config: LogConfig) throws(LogError) -> Int64? {
-        guard offsetIndex.isSane(segmentSize: size), timeIndex.isSane() else {
+        guard offsetIndex.isSane(segmentSize: size), timeIndex.isSane(segmentSize: size) else {
             return try recover(config: config).nextOffset
         }
         var position = offsetIndex.lastEntry?.position ?? 0
@@ -204,9 +204,9 @@ final class LogSegment {
         isOpenForAppends = true
     }
 
-    func flushIndexes() {
-        offsetIndex.file.flush()
-        timeIndex.file.flush()
+    /// Both index files, opened for an fdatasync through the ring.
+    func indexFilesForSync() throws(LogError) -> [SegmentFileHandle] {
+        [try offsetIndex.file.openForSync(), try timeIndex.file.openForSync()]
     }
 
     /// Unlinks the three files. The `.log` fd stays open until the last `SegmentFileHandle` reference

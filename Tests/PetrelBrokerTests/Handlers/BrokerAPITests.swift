@@ -270,6 +270,102 @@ import Testing
         #expect(retention.configSource == ConfigSource.staticBrokerConfig.rawValue)
     }
 
+    /// The topic's overrides (configs whose source is the dynamic topic config), by name.
+    private func topicOverrides(_ client: TestClient, _ topic: String) async throws -> [String: String] {
+        var request = DescribeConfigsRequest()
+        var resource = DescribeConfigsRequest.DescribeConfigsResource()
+        resource.resourceType = 2
+        resource.resourceName = topic
+        resource.configurationKeys = nil
+        request.resources = [resource]
+        let configs = try await client.roundTrip(request, version: 4).results[0].configs
+        return Dictionary(uniqueKeysWithValues: configs.filter { $0.configSource == ConfigSource.dynamicTopicConfig.rawValue }
+            .map { ($0.name, $0.value ?? "") })
+    }
+
+    @Test func alterConfigsReplacesOverridesAndReportsEachResourcesError() async throws {
+        let broker = try await TestBroker.start()
+        let (results, validatedOnly, overrides) = try await broker.withClient { client in
+            _ = try await createTopic(client, "altered", configs: ["retention.ms": "1000", "segment.bytes": "123456"])
+            func resource(_ type: Int8, _ name: String, _ configs: [String: String]) -> AlterConfigsRequest.AlterConfigsResource {
+                var resource = AlterConfigsRequest.AlterConfigsResource()
+                resource.resourceType = type
+                resource.resourceName = name
+                resource.configs = configs.map { name, value in
+                    var config = AlterConfigsRequest.AlterableConfig()
+                    config.name = name
+                    config.value = value
+                    return config
+                }
+                return resource
+            }
+            var request = AlterConfigsRequest()
+            request.validateOnly = true
+            request.resources = [resource(2, "altered", ["segment.bytes": "999999"])]
+            let validatedOnly = try await client.roundTrip(request, version: 2).responses
+            request.validateOnly = false
+            request.resources = [
+                resource(2, "altered", ["cleanup.policy": "compact"]), resource(2, "missing", [:]),
+                resource(4, "0", ["log.retention.ms": "1"]), resource(99, "x", [:]),
+                resource(2, "altered", ["retention.ms": "soon"]),
+            ]
+            let results = try await client.roundTrip(request, version: 2).responses
+            return (results, validatedOnly, try await topicOverrides(client, "altered"))
+        }
+        await broker.stop()
+        #expect(validatedOnly.map(\.errorCode) == [0])
+        #expect(results.map(\.resourceName) == ["altered", "missing", "0", "x", "altered"])
+        #expect(results.map(\.resourceType) == [2, 2, 4, 99, 2])
+        #expect(
+            results.map(\.errorCode) == [
+                0, KafkaErrorCode.unknownTopicOrPartition.rawValue, KafkaErrorCode.invalidRequest.rawValue,
+                KafkaErrorCode.invalidRequest.rawValue, KafkaErrorCode.invalidConfig.rawValue,
+            ])
+        #expect(results[0].errorMessage == nil)
+        #expect(results[4].errorMessage?.contains("retention.ms") == true)
+        #expect(overrides == ["cleanup.policy": "compact"])  // the keys not given returned to their defaults
+    }
+
+    @Test func incrementalAlterConfigsAppliesOperationsToCurrentOverrides() async throws {
+        let broker = try await TestBroker.start()
+        let (results, overrides) = try await broker.withClient { client in
+            _ = try await createTopic(client, "incremental", configs: ["retention.ms": "1000", "segment.bytes": "123456"])
+            func resource(
+                _ type: Int8, _ name: String, _ configs: [(String, Int8, String?)]
+            ) -> IncrementalAlterConfigsRequest.AlterConfigsResource {
+                var resource = IncrementalAlterConfigsRequest.AlterConfigsResource()
+                resource.resourceType = type
+                resource.resourceName = name
+                resource.configs = configs.map { name, operation, value in
+                    var config = IncrementalAlterConfigsRequest.AlterableConfig()
+                    config.name = name
+                    config.configOperation = operation
+                    config.value = value
+                    return config
+                }
+                return resource
+            }
+            var request = IncrementalAlterConfigsRequest()
+            request.resources = [
+                resource(2, "incremental", [("segment.bytes", 1, nil), ("cleanup.policy", 2, "compact")]),
+                resource(2, "incremental", [("retention.ms", 7, "1")]),
+                resource(2, "incremental", [("retention.ms", 2, "1")]),
+                resource(2, "missing", [("retention.ms", 0, "1")]),
+            ]
+            let results = try await client.roundTrip(request, version: 1).responses
+            return (results, try await topicOverrides(client, "incremental"))
+        }
+        await broker.stop()
+        #expect(
+            results.map(\.errorCode) == [
+                0, KafkaErrorCode.invalidRequest.rawValue, KafkaErrorCode.invalidConfig.rawValue,
+                KafkaErrorCode.unknownTopicOrPartition.rawValue,
+            ])
+        #expect(results.map(\.resourceName) == ["incremental", "incremental", "incremental", "missing"])
+        // SET/DELETE/APPEND applied to the current overrides; the default `delete` policy was appended to.
+        #expect(overrides == ["retention.ms": "1000", "cleanup.policy": "delete,compact"])
+    }
+
     @Test func topicsAndDataSurviveARestart() async throws {
         let first = try await TestBroker.start()
         _ = try await first.withClient { client in
