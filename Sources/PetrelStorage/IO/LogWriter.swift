@@ -108,11 +108,13 @@ final class LogWriter: Sendable {
 
     convenience init(engine requested: IOEngine, logger: Logger, simulateUnavailable: Bool = false) throws(IOErrno) {
         let ring = try URing(entries: 1024, engine: requested, logger: logger, simulateUnavailable: simulateUnavailable)
-        try self.init(ring: ring, logger: logger, directWrites: true)
+        try self.init(ring: ring, logger: logger, directWrites: true, inlineWrites: true)
     }
 
-    /// Starts the thread on `ring`, which from then on belongs to that thread alone.
-    init(ring: any WriteRing, logger: Logger, directWrites: Bool = false) throws(IOErrno) {
+    /// Starts the thread on `ring`, which from then on belongs to that thread alone. `inlineWrites`: the
+    /// thread writes each round itself with pwritev and only fdatasyncs go through the ring (off for
+    /// test rings that script every completion).
+    init(ring: any WriteRing, logger: Logger, directWrites: Bool = false, inlineWrites: Bool = false) throws(IOErrno) {
         nonisolated(unsafe) let ring = ring
         engine = ring.engine
         self.directWrites = directWrites
@@ -132,7 +134,7 @@ final class LogWriter: Sendable {
         finished = [fds[2], fds[3]]
         let logger = logger
         startThread { [self] in
-            var thread = WriterThread(ring: ring, logger: logger)
+            var thread = WriterThread(ring: ring, logger: logger, inlineWrites: inlineWrites)
             run(&thread)
         }
     }
@@ -303,9 +305,17 @@ private struct WriterThread {
     var ringWritesInFlight = 0
     var fdatasyncsInFlight = 0
 
-    init(ring: any WriteRing, logger: Logger) {
+    /// Writes are done on this thread with pwritev instead of through the ring. ext4 cannot take a
+    /// buffered write without blocking, so io_uring hands every one to an io-wq worker: a thread hop and
+    /// a wake-up per write, for a copy into the page cache that costs the same CPU wherever it runs.
+    /// Measured with StorageBench on 2 cores: 1 partition 0.93x -> 1.1x of dd, 1000 partitions 0.5x -> 0.6x.
+    /// fdatasyncs, which do block, still go through the ring and overlap the next rounds' writes.
+    let inlineWrites: Bool
+
+    init(ring: any WriteRing, logger: Logger, inlineWrites: Bool) {
         self.ring = ring
         self.logger = logger
+        self.inlineWrites = inlineWrites
     }
 
     var isIdle: Bool { operations.isEmpty && files.isEmpty }
@@ -349,6 +359,7 @@ private struct WriterThread {
         let round = nextRound
         nextRound += 1
         var writes: [RingWrite] = []
+        var written: [(id: UInt64, result: Result<Void, IOErrno>)] = []
         for group in groups {
             let fd = group.file.fd
             // Mutated in place (`default:` subscript): a copy taken out of the dictionary would make
@@ -364,11 +375,17 @@ private struct WriterThread {
             nextOperationID += 1
             operations[id] = Operation(file: group.file, requests: group.requests, writeSequence: writeSequence, round: round)
             ringWritesInFlight += 1
-            writes.append(RingWrite(fd: fd, offset: group.position, buffers: group.buffers, sync: false, id: id))
+            if inlineWrites {
+                written.append((id, Result { () throws(IOErrno) in try group.file.write(group.buffers, at: group.position) }))
+            } else {
+                writes.append(RingWrite(fd: fd, offset: group.position, buffers: group.buffers, sync: false, id: id))
+            }
         }
-        if !writes.isEmpty { roundRemaining[round] = writes.count }
+        let count = writes.count + written.count
+        if count > 0 { roundRemaining[round] = count }
         submit(writes)
-        return writes.count
+        for (id, result) in written { complete(id, result) }
+        return count
     }
 
     /// Submits `writes`; the ones the ring did not take complete at once with the submission error.
