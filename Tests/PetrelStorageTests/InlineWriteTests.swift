@@ -5,8 +5,8 @@ import Testing
 
 @testable import PetrelStorage
 
-/// `inlineWrites`: the I/O thread writes each round itself with pwritev; only fdatasyncs reach the ring,
-/// and a durable append is answered once its fdatasync completes there.
+/// `inlineWrites`: the I/O thread writes a round's small writes itself with pwritev; larger writes and
+/// fdatasyncs reach the ring, and a durable append is answered once its fdatasync completes there.
 @Suite(.timeLimit(.minutes(1))) struct InlineWriteTests {
     let fixture: RingDrivenLog
 
@@ -26,6 +26,18 @@ import Testing
         #expect(fixture.writer.statistics.fileWrites >= 1)
         let stored = try fixture.log.readBuffer(from: 0, maxBytes: 1 << 20, minOneBatch: true)
         #expect(try BatchFactory.headers(in: stored).map(\.baseOffset) == (0..<20).map { Int64(2 * $0) })
+    }
+
+    /// A write above `directWriteBytesMax` goes through the ring (its copy runs on an io-wq worker).
+    @Test func largeWriteGoesThroughTheRing() async throws {
+        defer { fixture.finish() }
+        let large = BatchFactory.batch(records: 1, payload: [UInt8](repeating: 9, count: LogWriter.directWriteBytesMax))
+        let pending = try fixture.log.submitAppendAsLeader(large, leaderEpoch: 0, now: 1_000, durable: false)
+        let write = try await fixture.ring.operation { !$0.buffers.isEmpty }
+        #expect(fixture.log.logEndOffset == 0)
+        fixture.ring.complete(write.id)
+        #expect(try await pending.result().firstOffset == 0)
+        #expect(fixture.log.logEndOffset == 1)
     }
 
     @Test func durableAppendWaitsForItsFdatasyncOnTheRing() async throws {

@@ -305,11 +305,12 @@ private struct WriterThread {
     var ringWritesInFlight = 0
     var fdatasyncsInFlight = 0
 
-    /// Writes are done on this thread with pwritev instead of through the ring. ext4 cannot take a
-    /// buffered write without blocking, so io_uring hands every one to an io-wq worker: a thread hop and
-    /// a wake-up per write, for a copy into the page cache that costs the same CPU wherever it runs.
-    /// Measured with StorageBench on 2 cores: 1 partition 0.93x -> 1.1x of dd, 1000 partitions 0.5x -> 0.6x.
-    /// fdatasyncs, which do block, still go through the ring and overlap the next rounds' writes.
+    /// Writes of at most `directWriteBytesMax` are done on this thread with pwritev instead of through
+    /// the ring. ext4 cannot take a buffered write without blocking, so io_uring hands every one to an
+    /// io-wq worker: a thread hop and a wake-up per write, more than copying a few pages (StorageBench,
+    /// 1000 partitions of 16 KiB writes: 0.5x -> 0.6x of dd). A larger write's copy is worth running on
+    /// another core meanwhile, as for direct writes. fdatasyncs, which do block, still go through the
+    /// ring and overlap the next rounds' writes.
     let inlineWrites: Bool
 
     init(ring: any WriteRing, logger: Logger, inlineWrites: Bool) {
@@ -375,7 +376,7 @@ private struct WriterThread {
             nextOperationID += 1
             operations[id] = Operation(file: group.file, requests: group.requests, writeSequence: writeSequence, round: round)
             ringWritesInFlight += 1
-            if inlineWrites {
+            if inlineWrites && group.end - group.position <= Int64(LogWriter.directWriteBytesMax) {
                 written.append((id, Result { () throws(IOErrno) in try group.file.write(group.buffers, at: group.position) }))
             } else {
                 writes.append(RingWrite(fd: fd, offset: group.position, buffers: group.buffers, sync: false, id: id))
