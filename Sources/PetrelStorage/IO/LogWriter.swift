@@ -18,8 +18,9 @@ extension URing: WriteRing {}
 ///
 /// Appenders of any partition, on any thread, `enqueue` writes; the thread takes everything queued
 /// so far as one round, merges the contiguous writes of each segment file into one vectored write and
-/// submits the round with one `submit`. Rounds are pipelined: up to `maxRoundsInFlight` are in the
-/// kernel at once, and completions are handed out as they arrive.
+/// submits the round with one `submit`, except for the small writes it does itself (`inlineWrites`).
+/// Rounds are pipelined: up to `maxRoundsInFlight` are in the kernel at once, and completions are
+/// handed out as they arrive.
 ///
 /// Durability rule (what `PartitionLog` relies on): a request with `sync` reports `.synced` only after
 /// an fdatasync of its file that started after every write to that file enqueued before it (its own
@@ -112,8 +113,8 @@ final class LogWriter: Sendable {
     }
 
     /// Starts the thread on `ring`, which from then on belongs to that thread alone. `inlineWrites`: the
-    /// thread writes each round itself with pwritev and only fdatasyncs go through the ring (off for
-    /// test rings that script every completion).
+    /// thread does part of each round's small writes itself with pwritev (see `WriterThread`); off for
+    /// test rings that script every completion.
     init(ring: any WriteRing, logger: Logger, directWrites: Bool = false, inlineWrites: Bool = false) throws(IOErrno) {
         nonisolated(unsafe) let ring = ring
         engine = ring.engine
@@ -310,8 +311,7 @@ private struct WriterThread {
     /// blocking, so io_uring hands every write to an io-wq worker: a thread hop and a wake-up per write,
     /// more than copying a few pages. Sharing a round of many small writes with io-wq keeps two cores
     /// copying (StorageBench, 1000 partitions of 16 KiB writes, on 2 cores: all through the ring
-    /// 0.49-0.57x of dd, all inline 0.43-0.68x, shared 0.53-0.65x with 1.2-1.6x the MB/s of all inline
-    /// in each A/B pair). A larger write's copy is worth running on another core, as for direct writes.
+    /// 0.49-0.57x of dd, all on this thread 0.43-0.68x, shared 0.65-0.74x). A larger write's copy is worth running on another core, as for direct writes.
     /// fdatasyncs, which do block, always go through the ring and overlap the next rounds' writes.
     let inlineWrites: Bool
 
