@@ -81,7 +81,6 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         guard !closing, !quiescing else { return }
         let frame = unwrapInboundIn(data)
         let id = sequencer.nextRequest()
-        let promise = context.eventLoop.makePromise(of: ResponseFrame?.self)
         let processor = self.processor
         let connection = self.connection
         let executor = self.executor ?? EventLoopTaskExecutor(context.eventLoop)
@@ -93,29 +92,32 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             order = (previousProduceQueued, OneTimeGate())
             previousProduceQueued = order?.queued
         }
-        // Started on this thread: a request that never suspends (most of them) is answered before
-        // channelRead returns, without a hop through the executor; after a suspension it resumes on
-        // the connection's event loop.
+        // The task starts on this thread and resumes on the connection's event loop after a suspension,
+        // so it completes the request in place: a request that never suspends (most of them) is
+        // answered before channelRead returns, with no promise or executor hop. NIOLoopBound checks
+        // that the handler and context are only touched on the loop.
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         Task.immediate(executorPreference: executor) { [order] in
             await order?.previous?.wait()
             defer { order?.queued.open() }
-            do {
+            do throws(UnreadableRequest) {
                 let response = try await processor.process(
                     frame, connection: connection, appendsQueued: { order?.queued.open() })
-                promise.succeed(response)
+                handler.value.complete(id, with: response, context: boundContext.value)
             } catch {
-                promise.fail(error)
+                handler.value.fail(id, error: error, context: boundContext.value)
             }
         }
-        promise.futureResult.assumeIsolated().whenComplete { result in
-            switch result {
-            case .success(let response):
-                self.release(self.sequencer.complete(id, with: response), context: context)
-            case .failure(let error):
-                self.close(context: context, reason: "\(error)")
-                _ = self.sequencer.complete(id, with: nil)
-            }
-        }
+    }
+
+    private func complete(_ id: ResponseSequencer<ResponseFrame>.RequestID, with response: ResponseFrame?, context: ChannelHandlerContext) {
+        release(sequencer.complete(id, with: response), context: context)
+    }
+
+    private func fail(_ id: ResponseSequencer<ResponseFrame>.RequestID, error: UnreadableRequest, context: ChannelHandlerContext) {
+        close(context: context, reason: "\(error)")
+        _ = sequencer.complete(id, with: nil)
     }
 
     private func release(_ responses: [ResponseFrame], context: ChannelHandlerContext) {

@@ -26,6 +26,11 @@ struct ResponseSequencer<Response> {
     /// Records `id`'s response and returns every response now writable, oldest first.
     mutating func complete(_ id: RequestID, with response: Response?) -> [Response] {
         precondition(id.value >= nextToWrite && id.value < nextAssigned, "request completed twice or never issued")
+        // The usual case, the oldest request completing with nothing parked, skips the dictionary.
+        if id.value == nextToWrite, completed.isEmpty {
+            nextToWrite += 1
+            return response.map { [$0] } ?? []
+        }
         precondition(completed[id.value] == nil, "request completed twice")
         completed[id.value] = .some(response)
         var ready: [Response] = []
