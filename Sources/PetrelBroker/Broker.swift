@@ -61,6 +61,7 @@ public final class Broker: Sendable {
             configuration.log.topicDefaults, durableAcks: configuration.log.durableAcks)
         storageConfig.ioEngine = configuration.log.ioEngine == .sync ? .sync : .ioUring
         storageConfig.retentionCheckInterval = configuration.log.retentionCheckInterval
+        storageConfig.syncInterval = configuration.log.durableSyncInterval
         let logManager = try LogManager(config: storageConfig, logger: logger)
 
         let metadataLog = try StorageMetadataLog.open(in: logManager)

@@ -49,9 +49,10 @@ struct RingDrivenLog {
     let writer: LogWriter
     let log: PartitionLog
 
-    init(topic: String, directWrites: Bool = false, inlineWrites: Bool = false) throws {
+    init(topic: String, directWrites: Bool = false, inlineWrites: Bool = false, syncInterval: Duration = .zero) throws {
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        writer = try LogWriter(ring: ring, logger: logger, directWrites: directWrites, inlineWrites: inlineWrites)
+        writer = try LogWriter(
+            ring: ring, logger: logger, directWrites: directWrites, inlineWrites: inlineWrites, syncInterval: syncInterval)
         log = try PartitionLog(
             topic: topic, partition: 0, logDirectory: LogDirectory(path: directory.path), config: LogConfig(),
             writer: writer, recoveryPoint: 0, logStartOffset: 0, cleanShutdown: true, logger: logger)

@@ -45,6 +45,7 @@ extension BrokerConfiguration {
             log.dirs = [reader.string("log.dir")]
         }
         log.durableAcks = reader.boolean("log.flush.durable.acks")
+        log.durableSyncInterval = .milliseconds(reader.integer("log.flush.durable.interval.ms"))
         guard let engine = IOEngine(rawValue: reader.string("log.io.engine")) else {
             preconditionFailure("log.io.engine validator admits only known engines")
         }

@@ -23,6 +23,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
         public var dirs: [String] = ["./data"]
         /// `log.flush.durable.acks`.
         public var durableAcks: Bool = true
+        /// `log.flush.durable.interval.ms`.
+        public var durableSyncInterval: Duration = .milliseconds(10)
         /// `log.io.engine`.
         public var ioEngine: IOEngine = .ioUring
         /// `log.retention.check.interval.ms`.

@@ -36,8 +36,15 @@ extension URing: WriteRing {}
 /// stay under 256 MB/s, a small write is done on the caller's thread instead, and its fdatasync
 /// (if it asked for one) is queued as a pure flush. At low load a queued write costs four thread
 /// wake-ups (this thread, an io-wq worker, this thread again, the caller's event loop), more than the
-/// write itself; under load writes keep going through the ring in rounds. A pure flush queued while an fdatasync is in flight wakes nobody: the
-/// thread takes the queue when that fdatasync completes.
+/// write itself; under load writes keep going through the ring in rounds. A pure flush queued while an
+/// fdatasync is in flight or due wakes nobody: the thread takes the queue when that fdatasync completes
+/// or starts.
+///
+/// Sync interval (`syncInterval`): the thread starts fdatasyncs at most once per interval, all files
+/// ready for one at that moment together, so a request with `sync` waits up to the interval plus its
+/// fdatasync. Every fdatasync is a cache flush (with, on ext4, an inode write) whose cost falls on the
+/// disk and, in a VM, on the host: on the 2-vCPU development VM, ~1,000 flushes a second made the host
+/// stall the whole guest for 10-16 ms every 100 ms, at 100 a second it did not (PerfTests/RESULTS.md).
 final class LogWriter: Sendable {
     struct Request: Sendable {
         var file: SegmentFileHandle
@@ -67,15 +74,15 @@ final class LogWriter: Sendable {
         /// The thread is blocked with no write in flight: a write done now by another thread completes
         /// before any write or fdatasync the thread issues next.
         var noWritesInFlight = false
-        /// The thread is blocked with an fdatasync in flight, so it wakes (and takes the queue) without
-        /// being signalled.
-        var syncInFlight = false
+        /// The thread is blocked with an fdatasync in flight or due (`syncInterval`), so it wakes (and
+        /// takes the queue) without being signalled.
+        var syncPending = false
 
         /// Queues `requests`; returns whether the thread must be signalled.
         mutating func append(_ requests: [Request]) -> Bool {
             self.requests.append(contentsOf: requests)
             let onlyFlushes = requests.allSatisfy { $0.buffers.isEmpty }
-            guard sleeping, !(onlyFlushes && syncInFlight) else { return false }
+            guard sleeping, !(onlyFlushes && syncPending) else { return false }
             sleeping = false
             return true
         }
@@ -107,15 +114,21 @@ final class LogWriter: Sendable {
     /// Pipe the thread writes to when it has drained everything after `shutdown` ([read, write]).
     private let finished: [CInt]
 
-    convenience init(engine requested: IOEngine, logger: Logger, simulateUnavailable: Bool = false) throws(IOErrno) {
+    convenience init(
+        engine requested: IOEngine, logger: Logger, syncInterval: Duration = .zero, simulateUnavailable: Bool = false
+    ) throws(IOErrno) {
         let ring = try URing(entries: 1024, engine: requested, logger: logger, simulateUnavailable: simulateUnavailable)
-        try self.init(ring: ring, logger: logger, directWrites: true, inlineWrites: true)
+        try self.init(ring: ring, logger: logger, directWrites: true, inlineWrites: true, syncInterval: syncInterval)
     }
 
     /// Starts the thread on `ring`, which from then on belongs to that thread alone. `inlineWrites`: the
     /// thread does part of each round's small writes itself with pwritev (see `WriterThread`); off for
-    /// test rings that script every completion.
-    init(ring: any WriteRing, logger: Logger, directWrites: Bool = false, inlineWrites: Bool = false) throws(IOErrno) {
+    /// test rings that script every completion. `syncInterval`: see the type's comment (zero: a file's
+    /// fdatasync starts as soon as its previous one completed).
+    init(
+        ring: any WriteRing, logger: Logger, directWrites: Bool = false, inlineWrites: Bool = false,
+        syncInterval: Duration = .zero
+    ) throws(IOErrno) {
         nonisolated(unsafe) let ring = ring
         engine = ring.engine
         self.directWrites = directWrites
@@ -135,7 +148,8 @@ final class LogWriter: Sendable {
         finished = [fds[2], fds[3]]
         let logger = logger
         startThread { [self] in
-            var thread = WriterThread(ring: ring, logger: logger, inlineWrites: inlineWrites)
+            var thread = WriterThread(
+                ring: ring, logger: logger, inlineWrites: inlineWrites, syncInterval: nanoseconds(syncInterval))
             run(&thread)
         }
     }
@@ -221,7 +235,7 @@ final class LogWriter: Sendable {
             let (round, stopping) = queue.withLock { queue -> ([Request], Bool) in
                 queue.sleeping = false
                 queue.noWritesInFlight = false
-                queue.syncInFlight = false
+                queue.syncPending = false
                 guard room else { return ([], queue.stopping) }
                 let taken = queue.requests
                 queue.requests.removeAll(keepingCapacity: true)
@@ -244,13 +258,19 @@ final class LogWriter: Sendable {
                 if room && !queue.requests.isEmpty { return false }
                 queue.sleeping = room
                 queue.noWritesInFlight = thread.ringWritesInFlight == 0
-                queue.syncInFlight = thread.fdatasyncsInFlight > 0
+                queue.syncPending = thread.fdatasyncsInFlight > 0 || thread.syncDue != nil
                 return true
             }
             guard block else { continue }
             var fds = [pollfd(fd: thread.ring.eventFD, events: Int16(POLLIN), revents: 0)]
             if room || thread.isIdle { fds.append(pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)) }
-            _ = poll(&fds, nfds_t(fds.count), -1)
+            // An fdatasync held back by the sync interval is due at `syncDue`.
+            var timeout: Int32 = -1
+            if let due = thread.syncDue {
+                let now = monotonicNanoseconds()
+                timeout = due > now ? Int32(clamping: (due - now + 999_999) / 1_000_000) : 0
+            }
+            _ = poll(&fds, nfds_t(fds.count), timeout)
             var drain = [UInt8](repeating: 0, count: 64)
             _ = read(wake[0], &drain, drain.count)
         }
@@ -305,6 +325,11 @@ private struct WriterThread {
     /// Operations in `operations`, by kind.
     var ringWritesInFlight = 0
     var fdatasyncsInFlight = 0
+    /// Nanoseconds between the starts of two sync rounds (`LogWriter`'s `syncInterval`); 0: no spacing.
+    let syncInterval: UInt64
+    var lastSyncRound: UInt64 = 0
+    /// When fdatasyncs are ready but held back by the interval: when they may start.
+    var syncDue: UInt64?
 
     /// Writes of at most `directWriteBytesMax` are done on this thread with pwritev instead of through
     /// the ring: every other one of a round, or the only one. ext4 cannot take a buffered write without
@@ -315,10 +340,11 @@ private struct WriterThread {
     /// fdatasyncs, which do block, always go through the ring and overlap the next rounds' writes.
     let inlineWrites: Bool
 
-    init(ring: any WriteRing, logger: Logger, inlineWrites: Bool) {
+    init(ring: any WriteRing, logger: Logger, inlineWrites: Bool, syncInterval: UInt64) {
         self.ring = ring
         self.logger = logger
         self.inlineWrites = inlineWrites
+        self.syncInterval = syncInterval
     }
 
     var isIdle: Bool { operations.isEmpty && files.isEmpty }
@@ -467,11 +493,26 @@ private struct WriterThread {
         for (request, progress) in reports { request.report(progress) }
     }
 
-    /// One pure fdatasync per file whose waiting requests' earlier writes have all completed.
+    /// One pure fdatasync per file whose waiting requests' earlier writes have all completed, unless
+    /// the last sync round started less than `syncInterval` ago (then `syncDue` says when to come back).
     private mutating func issueSyncs() -> Int {
+        syncDue = nil
+        let readyFiles = files.compactMap { fd, state -> CInt? in
+            guard !state.syncInFlight, !state.waiting.isEmpty else { return nil }
+            let oldestWrite = state.writesInFlight.min() ?? UInt64.max
+            return state.waiting.contains { $0.barrier <= oldestWrite } ? fd : nil
+        }
+        guard !readyFiles.isEmpty else { return 0 }
+        if syncInterval > 0 {
+            let now = monotonicNanoseconds()
+            guard now >= lastSyncRound + syncInterval else {
+                syncDue = lastSyncRound + syncInterval
+                return 0
+            }
+            lastSyncRound = now
+        }
         var writes: [RingWrite] = []
-        let candidates = files.compactMap { fd, state in !state.syncInFlight && !state.waiting.isEmpty ? fd : nil }
-        for fd in candidates {
+        for fd in readyFiles {
             guard let oldestWrite = files[fd].map({ $0.writesInFlight.min() ?? UInt64.max }),
                 let ready = files[fd]?.waiting.filter({ $0.barrier <= oldestWrite }), !ready.isEmpty,
                 let file = files[fd]?.file
@@ -501,6 +542,11 @@ public struct IOStatistics: Sendable, Hashable {
     public var fdatasyncs = 0
     /// Writes done on the appender's thread while the I/O thread had none in flight (`writeDirectly`).
     public var directWrites = 0
+}
+
+private func nanoseconds(_ duration: Duration) -> UInt64 {
+    let (seconds, attoseconds) = duration.components
+    return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000
 }
 
 /// CLOCK_MONOTONIC in nanoseconds.

@@ -65,6 +65,9 @@ public struct LogManagerConfig: Sendable, Hashable {
     public var defaultLogConfig = LogConfig()
     /// `log.io.engine` (Petrel): `io_uring` (falls back to `sync` when unavailable) or `sync`.
     public var ioEngine: IOEngine = .ioUring
+    /// `log.flush.durable.interval.ms` (Petrel): the I/O thread starts fdatasyncs at most once per this
+    /// interval, each covering every durable append then waiting (see `LogWriter`). Zero: at once.
+    public var syncInterval: Duration = .zero
     /// `log.flush.scheduler.interval.ms`: how often the broker should call `LogManager.flushDirtyLogs`.
     public var flushSchedulerInterval: Duration? = nil
     /// `log.retention.check.interval.ms`: how often the broker should call `LogManager.enforceRetention`.

@@ -30,7 +30,8 @@ public final class LogManager: Sendable {
         guard !config.logDirs.isEmpty else { throw LogError(.logDirUnavailable, "log.dirs is empty") }
         do {
             writer = try LogWriter(
-                engine: config.ioEngine, logger: logger, simulateUnavailable: config.simulateURingUnavailable)
+                engine: config.ioEngine, logger: logger, syncInterval: config.syncInterval,
+                simulateUnavailable: config.simulateURingUnavailable)
         } catch {
             throw LogError(.storage, "cannot start the log I/O engine: \(error)")
         }
