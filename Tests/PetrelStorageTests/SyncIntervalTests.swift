@@ -3,42 +3,83 @@ import Testing
 
 @testable import PetrelStorage
 
-/// `syncInterval`: the I/O thread starts fdatasyncs at most once per interval, and one fdatasync covers
-/// every durable append of the file that waited for it. Writes are done by the thread itself
-/// (`inlineWrites`), so only fdatasyncs reach the scripted ring.
+/// `syncInterval`: after a sync round that covered several durable appends, the next round starts once
+/// the interval has passed or no durable append arrived for the quiet period, and covers every append
+/// that waited meanwhile; after a round of one append, the next starts at once. Writes are done by the
+/// I/O thread itself (`inlineWrites`), so only fdatasyncs reach the scripted ring. Each test makes the
+/// rule it does not exercise unreachable (an hour) so that only the one under test can start a round.
 @Suite(.timeLimit(.minutes(1))) struct SyncIntervalTests {
-    static let interval = Duration.milliseconds(300)
-    let fixture: RingDrivenLog
+    static let hour = Duration.seconds(3_600)
 
-    init() throws {
-        fixture = try RingDrivenLog(topic: "interval", inlineWrites: true, syncInterval: Self.interval)
-    }
-
-    private func durableAppend(_ byte: UInt8) throws -> PendingAppend {
+    private func durableAppend(_ log: PartitionLog, _ byte: UInt8) throws -> PendingAppend {
         let batch = BatchFactory.batch(records: 1, payload: [UInt8](repeating: byte, count: 100))
-        return try fixture.log.submitAppendAsLeader(batch, leaderEpoch: 0, now: 1_000, durable: true)
+        return try log.submitAppendAsLeader(batch, leaderEpoch: 0, now: 1_000, durable: true)
     }
 
-    @Test func laterAppendsWaitForTheNextSyncRoundAndShareIt() async throws {
-        defer { fixture.finish() }
-        let start = ContinuousClock.now
-        let first = try durableAppend(1)
-        // The first sync round starts at once.
+    /// Runs a round of one append, then a round shared by two appends queued while the first round's
+    /// fdatasync was in flight; returns when both are durable, with the time before the shared round.
+    private func shareARound(_ fixture: RingDrivenLog) async throws -> ContinuousClock.Instant {
+        let first = try durableAppend(fixture.log, 1)
         let firstSync = try await fixture.ring.operation { $0.sync }
+        let start = ContinuousClock.now
+        let shared = try [durableAppend(fixture.log, 2), durableAppend(fixture.log, 3)]
+        for append in shared { _ = try await append.written() }
         fixture.ring.complete(firstSync.id)
         #expect(try await first.result().firstOffset == 0)
+        let sharedSync = try await fixture.ring.operation { $0.sync }
+        fixture.ring.complete(sharedSync.id)
+        for append in shared { _ = try await append.result() }
+        #expect(fixture.log.recoveryPoint == 3)
+        return start
+    }
 
-        let later = try (2...4).map { try durableAppend(UInt8($0)) }
-        for append in later { _ = try await append.written() }
-        #expect(fixture.log.logEndOffset == 4)
-        let secondSync = try await fixture.ring.operation { $0.sync }
-        #expect(ContinuousClock.now - start >= Self.interval)
-        #expect(fixture.log.recoveryPoint == 1)
-        fixture.ring.complete(secondSync.id)
+    /// Completes the round that the two appends after the shared one wait for.
+    private func finishLaterRound(_ fixture: RingDrivenLog, _ later: [PendingAppend]) async throws {
+        let laterSync = try await fixture.ring.operation { $0.sync }
+        fixture.ring.complete(laterSync.id)
         var offsets: [Int64] = []
         for append in later { offsets.append(try await append.result().firstOffset) }
-        #expect(offsets == [1, 2, 3])
-        #expect(fixture.log.recoveryPoint == 4)
-        #expect(fixture.writer.statistics.fdatasyncs == 2)
+        #expect(offsets == [3, 4])
+        #expect(fixture.log.recoveryPoint == 5)
+        #expect(fixture.writer.statistics.fdatasyncs == 3)
+    }
+
+    @Test func afterASharedRoundTheNextWaitsForTheInterval() async throws {
+        let interval = Duration.milliseconds(300)
+        let fixture = try RingDrivenLog(topic: "interval", inlineWrites: true, syncInterval: interval, syncQuietPeriod: Self.hour)
+        defer { fixture.finish() }
+        let start = try await shareARound(fixture)
+        let later = try [durableAppend(fixture.log, 4), durableAppend(fixture.log, 5)]
+        for append in later { _ = try await append.written() }
+        _ = try await fixture.ring.operation { $0.sync }
+        // The shared round started after `start`; the next one no sooner than the interval after it.
+        #expect(ContinuousClock.now - start >= interval)
+        try await finishLaterRound(fixture, later)
+    }
+
+    @Test func aQuietPeriodEndsTheIntervalEarly() async throws {
+        let quiet = Duration.milliseconds(50)
+        let fixture = try RingDrivenLog(topic: "quiet", inlineWrites: true, syncInterval: Self.hour, syncQuietPeriod: quiet)
+        defer { fixture.finish() }
+        _ = try await shareARound(fixture)
+        let sent = ContinuousClock.now
+        let later = try [durableAppend(fixture.log, 4), durableAppend(fixture.log, 5)]
+        for append in later { _ = try await append.written() }
+        _ = try await fixture.ring.operation { $0.sync }
+        #expect(ContinuousClock.now - sent >= quiet)
+        try await finishLaterRound(fixture, later)
+    }
+
+    /// A client that waits for each durable append is never held back.
+    @Test func aLoneAppenderIsNotHeldBack() async throws {
+        let fixture = try RingDrivenLog(topic: "alone", inlineWrites: true, syncInterval: Self.hour, syncQuietPeriod: Self.hour)
+        defer { fixture.finish() }
+        for index in 0..<3 {
+            let append = try durableAppend(fixture.log, UInt8(index))
+            let sync = try await fixture.ring.operation { $0.sync }
+            fixture.ring.complete(sync.id)
+            #expect(try await append.result().firstOffset == Int64(index))
+        }
+        #expect(fixture.writer.statistics.fdatasyncs == 3)
     }
 }

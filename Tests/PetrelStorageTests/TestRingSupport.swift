@@ -49,10 +49,14 @@ struct RingDrivenLog {
     let writer: LogWriter
     let log: PartitionLog
 
-    init(topic: String, directWrites: Bool = false, inlineWrites: Bool = false, syncInterval: Duration = .zero) throws {
+    init(
+        topic: String, directWrites: Bool = false, inlineWrites: Bool = false, syncInterval: Duration = .zero,
+        syncQuietPeriod: Duration = LogWriter.defaultSyncQuietPeriod
+    ) throws {
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         writer = try LogWriter(
-            ring: ring, logger: logger, directWrites: directWrites, inlineWrites: inlineWrites, syncInterval: syncInterval)
+            ring: ring, logger: logger, directWrites: directWrites, inlineWrites: inlineWrites,
+            syncInterval: syncInterval, syncQuietPeriod: syncQuietPeriod)
         log = try PartitionLog(
             topic: topic, partition: 0, logDirectory: LogDirectory(path: directory.path), config: LogConfig(),
             writer: writer, recoveryPoint: 0, logStartOffset: 0, cleanShutdown: true, logger: logger)

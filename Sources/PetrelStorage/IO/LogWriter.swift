@@ -40,11 +40,17 @@ extension URing: WriteRing {}
 /// fdatasync is in flight or due wakes nobody: the thread takes the queue when that fdatasync completes
 /// or starts.
 ///
-/// Sync interval (`syncInterval`): the thread starts fdatasyncs at most once per interval, all files
-/// ready for one at that moment together, so a request with `sync` waits up to the interval plus its
-/// fdatasync. Every fdatasync is a cache flush (with, on ext4, an inode write) whose cost falls on the
-/// disk and, in a VM, on the host: on the 2-vCPU development VM, ~1,000 flushes a second made the host
-/// stall the whole guest for 10-16 ms every 100 ms, at 100 a second it did not (PerfTests/RESULTS.md).
+/// Sync interval (`syncInterval`): once a sync round (the fdatasyncs the thread starts together, one
+/// per file ready) covered several requests, the next round starts when the interval has passed since
+/// it or when no request with `sync` has arrived for `syncQuietPeriod`, whichever comes first. Clients
+/// that keep sending whatever their acks (a producer at a fixed rate) share fewer fdatasyncs; clients
+/// that wait for their acks (a few requests in flight each) stop sending once their requests are
+/// queued, so their round starts after the quiet period instead of the interval. A round that covered
+/// a single request does not hold the next one back at all: a lone client waiting for each append
+/// would only be slowed down, with no one to share the flush with. Every fdatasync is a
+/// cache flush (with, on ext4, an inode write) whose cost falls on the disk and, in a VM, on the host:
+/// on the 2-vCPU development VM, ~1,000 flushes a second made the host stall the whole guest for
+/// 10-16 ms every 100 ms, at 100 a second it did not (PerfTests/RESULTS.md).
 final class LogWriter: Sendable {
     struct Request: Sendable {
         var file: SegmentFileHandle
@@ -77,10 +83,13 @@ final class LogWriter: Sendable {
         /// The thread is blocked with an fdatasync in flight or due (`syncInterval`), so it wakes (and
         /// takes the queue) without being signalled.
         var syncPending = false
+        /// CLOCK_MONOTONIC nanoseconds of the last request with `sync` queued (`syncQuietPeriod`).
+        var lastSyncArrival: UInt64 = 0
 
         /// Queues `requests`; returns whether the thread must be signalled.
         mutating func append(_ requests: [Request]) -> Bool {
             self.requests.append(contentsOf: requests)
+            if requests.contains(where: \.sync) { lastSyncArrival = monotonicNanoseconds() }
             let onlyFlushes = requests.allSatisfy { $0.buffers.isEmpty }
             guard sleeping, !(onlyFlushes && syncPending) else { return false }
             sleeping = false
@@ -94,6 +103,12 @@ final class LogWriter: Sendable {
         /// A direct write is ordered correctly: the thread waits with no write in flight or queued.
         var acceptsDirectWrites: Bool { noWritesInFlight && !stopping && requests.allSatisfy { $0.buffers.isEmpty } }
     }
+
+    /// How long without a new request with `sync` ends a sync interval early (see the type's comment):
+    /// longer than the gaps between the requests of a client that keeps sending, and short beside an
+    /// fdatasync plus a round trip for a client that waits for its acks. The thread's poll has a
+    /// millisecond timeout, so the wait is 1-2 ms.
+    static let defaultSyncQuietPeriod = Duration.milliseconds(1)
 
     /// Rounds submitted but not completed, at most; more requests wait in the queue and join a later round.
     static let maxRoundsInFlight = 4
@@ -123,11 +138,11 @@ final class LogWriter: Sendable {
 
     /// Starts the thread on `ring`, which from then on belongs to that thread alone. `inlineWrites`: the
     /// thread does part of each round's small writes itself with pwritev (see `WriterThread`); off for
-    /// test rings that script every completion. `syncInterval`: see the type's comment (zero: a file's
-    /// fdatasync starts as soon as its previous one completed).
+    /// test rings that script every completion. `syncInterval`, `syncQuietPeriod`: see the type's
+    /// comment (a zero interval: a file's fdatasync starts as soon as its previous one completed).
     init(
         ring: any WriteRing, logger: Logger, directWrites: Bool = false, inlineWrites: Bool = false,
-        syncInterval: Duration = .zero
+        syncInterval: Duration = .zero, syncQuietPeriod: Duration = LogWriter.defaultSyncQuietPeriod
     ) throws(IOErrno) {
         nonisolated(unsafe) let ring = ring
         engine = ring.engine
@@ -149,7 +164,8 @@ final class LogWriter: Sendable {
         let logger = logger
         startThread { [self] in
             var thread = WriterThread(
-                ring: ring, logger: logger, inlineWrites: inlineWrites, syncInterval: nanoseconds(syncInterval))
+                ring: ring, logger: logger, inlineWrites: inlineWrites, syncInterval: nanoseconds(syncInterval),
+                syncQuietPeriod: nanoseconds(syncQuietPeriod))
             run(&thread)
         }
     }
@@ -236,6 +252,7 @@ final class LogWriter: Sendable {
                 queue.sleeping = false
                 queue.noWritesInFlight = false
                 queue.syncPending = false
+                thread.lastSyncArrival = queue.lastSyncArrival
                 guard room else { return ([], queue.stopping) }
                 let taken = queue.requests
                 queue.requests.removeAll(keepingCapacity: true)
@@ -328,6 +345,12 @@ private struct WriterThread {
     /// Nanoseconds between the starts of two sync rounds (`LogWriter`'s `syncInterval`); 0: no spacing.
     let syncInterval: UInt64
     var lastSyncRound: UInt64 = 0
+    /// `LogWriter.defaultSyncQuietPeriod` unless a test sets another, in nanoseconds.
+    let syncQuietPeriod: UInt64
+    /// Requests the last sync round covered: the interval applies only after a round of several.
+    var lastSyncRoundRequests = 0
+    /// The queue's `lastSyncArrival` when the thread last took the queue.
+    var lastSyncArrival: UInt64 = 0
     /// When fdatasyncs are ready but held back by the interval: when they may start.
     var syncDue: UInt64?
 
@@ -340,11 +363,12 @@ private struct WriterThread {
     /// fdatasyncs, which do block, always go through the ring and overlap the next rounds' writes.
     let inlineWrites: Bool
 
-    init(ring: any WriteRing, logger: Logger, inlineWrites: Bool, syncInterval: UInt64) {
+    init(ring: any WriteRing, logger: Logger, inlineWrites: Bool, syncInterval: UInt64, syncQuietPeriod: UInt64) {
         self.ring = ring
         self.logger = logger
         self.inlineWrites = inlineWrites
         self.syncInterval = syncInterval
+        self.syncQuietPeriod = syncQuietPeriod
     }
 
     var isIdle: Bool { operations.isEmpty && files.isEmpty }
@@ -494,7 +518,9 @@ private struct WriterThread {
     }
 
     /// One pure fdatasync per file whose waiting requests' earlier writes have all completed, unless
-    /// the last sync round started less than `syncInterval` ago (then `syncDue` says when to come back).
+    /// the last sync round covered several requests, started less than `syncInterval` ago, and a
+    /// request with `sync` arrived less than `syncQuietPeriod` ago (then `syncDue` says when to look
+    /// again).
     private mutating func issueSyncs() -> Int {
         syncDue = nil
         let readyFiles = files.compactMap { fd, state -> CInt? in
@@ -505,13 +531,16 @@ private struct WriterThread {
         guard !readyFiles.isEmpty else { return 0 }
         if syncInterval > 0 {
             let now = monotonicNanoseconds()
-            guard now >= lastSyncRound + syncInterval else {
-                syncDue = lastSyncRound + syncInterval
+            let intervalEnd = lastSyncRound + syncInterval
+            let quietEnd = lastSyncArrival + syncQuietPeriod
+            guard lastSyncRoundRequests <= 1 || now >= intervalEnd || now >= quietEnd else {
+                syncDue = min(intervalEnd, quietEnd)
                 return 0
             }
             lastSyncRound = now
         }
         var writes: [RingWrite] = []
+        var requests = 0
         for fd in readyFiles {
             guard let oldestWrite = files[fd].map({ $0.writesInFlight.min() ?? UInt64.max }),
                 let ready = files[fd]?.waiting.filter({ $0.barrier <= oldestWrite }), !ready.isEmpty,
@@ -522,9 +551,11 @@ private struct WriterThread {
             let id = nextOperationID
             nextOperationID += 1
             operations[id] = Operation(file: file, requests: ready.map(\.request), writeSequence: nil, round: nil)
+            requests += ready.count
             fdatasyncsInFlight += 1
             writes.append(RingWrite(fd: fd, offset: 0, buffers: [], sync: true, id: id))
         }
+        lastSyncRoundRequests = requests
         submit(writes)
         return writes.count
     }
