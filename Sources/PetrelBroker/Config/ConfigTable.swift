@@ -85,7 +85,7 @@ public enum ConfigTable {
             doc: "Petrel-only. acks=all produce responses (and offset commits) wait until the batch is fdatasync'ed, group-committed through the I/O ring; acks=1 is answered once written, as in Kafka. false restores Kafka's page-cache behaviour for acks=all too."),
         ConfigDefinition(
             "log.flush.durable.interval.ms", .long, default: .integer(10), .atLeast(0),
-            doc: "Petrel-only. Group-commit window of durable acks: the storage I/O thread starts fdatasyncs at most once per this interval, each covering every append then waiting, so an acks=all response waits up to this long plus its fdatasync. Fewer flushes cost the disk (and a VM's host) less; 0 starts a file's fdatasync as soon as its previous one completed."),
+            doc: "Petrel-only. Group-commit window of durable acks: after an fdatasync round that covered several appends, the next starts once this interval has passed or no durable append arrived for 1 ms, and covers every append then waiting. Producers that keep sending share fewer fdatasyncs (each a cache flush, costly for the disk and for a VM's host) at up to this much added acks=all latency; clients waiting for their acks wait 1-2 ms more; a lone one is never held back. 0 starts a file's fdatasync as soon as its previous one completed."),
         ConfigDefinition(
             "log.io.engine", .string, default: .string("io_uring"), .oneOf(["io_uring", "sync"]),
             doc: "Petrel-only. Segment write engine: io_uring, or sync (pwritev + fdatasync). io_uring falls back to sync when the kernel refuses it."),
