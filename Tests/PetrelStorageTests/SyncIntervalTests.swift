@@ -33,6 +33,17 @@ import Testing
         return start
     }
 
+    /// Queues two more durable appends and waits until the fdatasync of their round is submitted; returns
+    /// them, when they were queued and when that fdatasync was seen.
+    private func queueLaterRound(_ fixture: RingDrivenLog) async throws -> (later: [PendingAppend], queued: ContinuousClock.Instant, synced: ContinuousClock.Instant) {
+        let queued = ContinuousClock.now
+        let later = try [durableAppend(fixture.log, 4), durableAppend(fixture.log, 5)]
+        for append in later { _ = try await append.written() }
+        _ = try await fixture.ring.operation { $0.sync }
+        #expect(fixture.log.recoveryPoint == 3)
+        return (later, queued, ContinuousClock.now)
+    }
+
     /// Completes the round that the two appends after the shared one wait for.
     private func finishLaterRound(_ fixture: RingDrivenLog, _ later: [PendingAppend]) async throws {
         let laterSync = try await fixture.ring.operation { $0.sync }
@@ -49,11 +60,9 @@ import Testing
         let fixture = try RingDrivenLog(topic: "interval", inlineWrites: true, syncInterval: interval, syncQuietPeriod: Self.hour)
         defer { fixture.finish() }
         let start = try await shareARound(fixture)
-        let later = try [durableAppend(fixture.log, 4), durableAppend(fixture.log, 5)]
-        for append in later { _ = try await append.written() }
-        _ = try await fixture.ring.operation { $0.sync }
+        let (later, _, synced) = try await queueLaterRound(fixture)
         // The shared round started after `start`; the next one no sooner than the interval after it.
-        #expect(ContinuousClock.now - start >= interval)
+        #expect(synced - start >= interval)
         try await finishLaterRound(fixture, later)
     }
 
@@ -62,11 +71,8 @@ import Testing
         let fixture = try RingDrivenLog(topic: "quiet", inlineWrites: true, syncInterval: Self.hour, syncQuietPeriod: quiet)
         defer { fixture.finish() }
         _ = try await shareARound(fixture)
-        let sent = ContinuousClock.now
-        let later = try [durableAppend(fixture.log, 4), durableAppend(fixture.log, 5)]
-        for append in later { _ = try await append.written() }
-        _ = try await fixture.ring.operation { $0.sync }
-        #expect(ContinuousClock.now - sent >= quiet)
+        let (later, queued, synced) = try await queueLaterRound(fixture)
+        #expect(synced - queued >= quiet)
         try await finishLaterRound(fixture, later)
     }
 
