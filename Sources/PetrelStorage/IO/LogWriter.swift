@@ -524,10 +524,11 @@ private struct WriterThread {
     /// again).
     private mutating func issueSyncs() -> Int {
         syncDue = nil
-        let readyFiles = files.compactMap { fd, state -> CInt? in
+        // Files with a request whose earlier writes all completed, and the oldest write still in flight.
+        let readyFiles = files.compactMap { fd, state -> (fd: CInt, oldestWrite: UInt64)? in
             guard !state.syncInFlight, !state.waiting.isEmpty else { return nil }
             let oldestWrite = state.writesInFlight.min() ?? UInt64.max
-            return state.waiting.contains { $0.barrier <= oldestWrite } ? fd : nil
+            return state.waiting.contains { $0.barrier <= oldestWrite } ? (fd, oldestWrite) : nil
         }
         guard !readyFiles.isEmpty else { return 0 }
         if syncInterval > 0 {
@@ -542,10 +543,8 @@ private struct WriterThread {
         }
         var writes: [RingWrite] = []
         var requests = 0
-        for fd in readyFiles {
-            guard let oldestWrite = files[fd].map({ $0.writesInFlight.min() ?? UInt64.max }),
-                let ready = files[fd]?.waiting.filter({ $0.barrier <= oldestWrite }), !ready.isEmpty,
-                let file = files[fd]?.file
+        for (fd, oldestWrite) in readyFiles {
+            guard let ready = files[fd]?.waiting.filter({ $0.barrier <= oldestWrite }), let file = files[fd]?.file
             else { continue }
             files[fd]?.waiting.removeAll { $0.barrier <= oldestWrite }
             files[fd]?.syncInFlight = true
