@@ -17,8 +17,12 @@ import Testing
     }
 
     /// Runs a round of one append, then a round shared by two appends queued while the first round's
-    /// fdatasync was in flight; returns when both are durable, with the time before the shared round.
-    private func shareARound(_ fixture: RingDrivenLog) async throws -> ContinuousClock.Instant {
+    /// fdatasync was in flight, and queues two more appends while the shared round's is in flight (so
+    /// they share the next round, however slowly the test runs). Returns once the shared appends are
+    /// durable, with the later two, the time before the shared round and the time before the later two.
+    private func shareARoundAndQueueTwoMore(_ fixture: RingDrivenLog) async throws
+        -> (later: [PendingAppend], start: ContinuousClock.Instant, queued: ContinuousClock.Instant)
+    {
         let first = try durableAppend(fixture.log, 1)
         let firstSync = try await fixture.ring.operation { $0.sync }
         let start = ContinuousClock.now
@@ -27,53 +31,46 @@ import Testing
         fixture.ring.complete(firstSync.id)
         #expect(try await first.result().firstOffset == 0)
         let sharedSync = try await fixture.ring.operation { $0.sync }
-        fixture.ring.complete(sharedSync.id)
-        for append in shared { _ = try await append.result() }
-        #expect(fixture.log.recoveryPoint == 3)
-        return start
-    }
-
-    /// Queues two more durable appends and waits until the fdatasync of their round is submitted; returns
-    /// them, when they were queued and when that fdatasync was seen.
-    private func queueLaterRound(_ fixture: RingDrivenLog) async throws -> (later: [PendingAppend], queued: ContinuousClock.Instant, synced: ContinuousClock.Instant) {
         let queued = ContinuousClock.now
         let later = try [durableAppend(fixture.log, 4), durableAppend(fixture.log, 5)]
         for append in later { _ = try await append.written() }
-        _ = try await fixture.ring.operation { $0.sync }
+        fixture.ring.complete(sharedSync.id)
+        for append in shared { _ = try await append.result() }
         #expect(fixture.log.recoveryPoint == 3)
-        return (later, queued, ContinuousClock.now)
+        return (later, start, queued)
     }
 
-    /// Completes the round that the two appends after the shared one wait for.
-    private func finishLaterRound(_ fixture: RingDrivenLog, _ later: [PendingAppend]) async throws {
+    /// Waits for the round of the two later appends, then completes it; returns when it was seen.
+    private func finishLaterRound(_ fixture: RingDrivenLog, _ later: [PendingAppend]) async throws -> ContinuousClock.Instant {
         let laterSync = try await fixture.ring.operation { $0.sync }
+        let seen = ContinuousClock.now
+        #expect(fixture.log.recoveryPoint == 3)
         fixture.ring.complete(laterSync.id)
         var offsets: [Int64] = []
         for append in later { offsets.append(try await append.result().firstOffset) }
         #expect(offsets == [3, 4])
         #expect(fixture.log.recoveryPoint == 5)
         #expect(fixture.writer.statistics.fdatasyncs == 3)
+        return seen
     }
 
     @Test func afterASharedRoundTheNextWaitsForTheInterval() async throws {
         let interval = Duration.milliseconds(300)
         let fixture = try RingDrivenLog(topic: "interval", inlineWrites: true, syncInterval: interval, syncQuietPeriod: Self.hour)
         defer { fixture.finish() }
-        let start = try await shareARound(fixture)
-        let (later, _, synced) = try await queueLaterRound(fixture)
+        let (later, start, _) = try await shareARoundAndQueueTwoMore(fixture)
+        let seen = try await finishLaterRound(fixture, later)
         // The shared round started after `start`; the next one no sooner than the interval after it.
-        #expect(synced - start >= interval)
-        try await finishLaterRound(fixture, later)
+        #expect(seen - start >= interval)
     }
 
     @Test func aQuietPeriodEndsTheIntervalEarly() async throws {
         let quiet = Duration.milliseconds(50)
         let fixture = try RingDrivenLog(topic: "quiet", inlineWrites: true, syncInterval: Self.hour, syncQuietPeriod: quiet)
         defer { fixture.finish() }
-        _ = try await shareARound(fixture)
-        let (later, queued, synced) = try await queueLaterRound(fixture)
-        #expect(synced - queued >= quiet)
-        try await finishLaterRound(fixture, later)
+        let (later, _, queued) = try await shareARoundAndQueueTwoMore(fixture)
+        let seen = try await finishLaterRound(fixture, later)
+        #expect(seen - queued >= quiet)
     }
 
     /// A client that waits for each durable append is never held back.
