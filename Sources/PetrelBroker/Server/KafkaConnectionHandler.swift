@@ -144,7 +144,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             context.flush()
             closing = true
             context.close(promise: nil)
-        } else {
+        } else if !responses.isEmpty {
             scheduleFlush(context: context)
         }
     }
